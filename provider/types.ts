@@ -1,0 +1,80 @@
+/**
+ * The plain shapes the provider works with: inputs as the engine hands them over (every
+ * `pulumi.Input<>` already resolved) and the outputs it stores in state. The SDK re-exports them.
+ */
+
+/** Where the layer's content comes from when it is a local directory. */
+export interface LayerSource {
+    /** The directory to package. Relative paths resolve against the Pulumi program's directory. */
+    path: string;
+    /** Glob patterns (fast-glob syntax, `/` separators) of files to include. Default `["**\/*"]`. */
+    include?: string[];
+    /** Glob patterns of files to leave out. */
+    exclude?: string[];
+    /** Prepended to every entry name in the zip, e.g. `nodejs/` or `python/`. */
+    prefix?: string;
+    /** Follow symlinks that point outside `path`. Off by default: a link to `~/.aws` is never published by accident. */
+    followSymlinks?: boolean;
+}
+
+/** Layer content that is already in S3. */
+export interface LayerS3Content {
+    bucket: string;
+    key: string;
+    objectVersion?: string;
+}
+
+/** One grant of `lambda:GetLayerVersion` on the layer version. */
+export interface LayerPermission {
+    /** 1-100 characters, `[a-zA-Z0-9-_]+`; the key by which permissions are compared. */
+    statementId: string;
+    /** A 12-digit account id, `*`, or `arn:aws:iam::<id>:root`. */
+    principal: string;
+    /** With principal `*` only: limit the grant to this AWS Organization (`o-` followed by 10-32 characters). */
+    organizationId?: string;
+}
+
+/** The resource's inputs as the provider sees them. Exactly one of `source`, `zipFile`, `s3`. */
+export interface LayerVersionInputs {
+    layerName: string;
+    source?: LayerSource;
+    zipFile?: string;
+    s3?: LayerS3Content;
+    description?: string;
+    licenseInfo?: string;
+    compatibleRuntimes?: string[];
+    compatibleArchitectures?: string[];
+    permissions?: LayerPermission[];
+    retainOnDelete?: boolean;
+    region?: string;
+    /**
+     * Hex sha256 of the content: set by `check` for `source` and `zipFile`; drives replacement.
+     * Not meant to be set by users.
+     */
+    sourceHash?: string;
+}
+
+/** What the provider stores in state: every input, plus what AWS reports about the version. */
+export interface LayerVersionOutputs extends LayerVersionInputs {
+    /** The LayerVersionArn; also the resource id. */
+    arn: string;
+    /** The layer's ARN without the version. */
+    layerArn: string;
+    version: number;
+    /** Base64 sha256 of the zip, as AWS computes it. */
+    codeSha256: string;
+    codeSize: number;
+    createdDate: string;
+    /** The version's resource policy as a JSON string, absent when there is none. */
+    policy?: string;
+    /** The policy's revision, absent when there is no policy. */
+    revisionId?: string;
+    signingJobArn?: string;
+    signingProfileVersionArn?: string;
+}
+
+/** A check failure that names the property at fault. */
+export interface InputFailure {
+    property: string;
+    reason: string;
+}

@@ -1,0 +1,98 @@
+/**
+ * `LayerVersion`: one published version of an AWS Lambda layer, managed by Pulumi.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { LayerVersionProvider } from "../provider/layerVersionProvider";
+import type { LayerPermission, LayerS3Content, LayerSource } from "../provider/types";
+
+/** The arguments of a {@link LayerVersion}. Exactly one of `source`, `zipFile` and `s3` is required. */
+export interface LayerVersionArgs {
+    /** The layer's name (1-140 characters, `[a-zA-Z0-9-_]+`) or its ARN. Changing it publishes a new version. */
+    layerName: pulumi.Input<string>;
+    /** A local directory to package as a deterministic zip. */
+    source?: pulumi.Input<LayerSource>;
+    /** A prebuilt zip on disk, published byte for byte. */
+    zipFile?: pulumi.Input<string>;
+    /** Content already uploaded to S3. */
+    s3?: pulumi.Input<LayerS3Content>;
+    /** Up to 256 characters. */
+    description?: pulumi.Input<string>;
+    /** Up to 512 characters: an SPDX identifier, a URL or the license text. */
+    licenseInfo?: pulumi.Input<string>;
+    /** Up to 15 runtimes from the Lambda API's Runtime list, e.g. `nodejs20.x`. Compared as a set. */
+    compatibleRuntimes?: pulumi.Input<pulumi.Input<string>[]>;
+    /** `x86_64` and/or `arm64`. Compared as a set. */
+    compatibleArchitectures?: pulumi.Input<pulumi.Input<string>[]>;
+    /** Grants of `lambda:GetLayerVersion`, reconciled in place (no new version) when they change. */
+    permissions?: pulumi.Input<pulumi.Input<LayerPermission>[]>;
+    /** Keep the version, and its permissions, in AWS when the resource is deleted or replaced. */
+    retainOnDelete?: pulumi.Input<boolean>;
+    /** The region to publish in; otherwise AWS_REGION, AWS_DEFAULT_REGION, the profile, or `aws:region`. */
+    region?: pulumi.Input<string>;
+}
+
+/**
+ * A Lambda layer version published from local source, a prebuilt zip or S3. A new version is published
+ * only when the content or the version's metadata really changes; permissions change in place; `pulumi
+ * refresh` reads the live version and policy back, so drift shows.
+ *
+ * @example
+ * ```ts
+ * const deps = new LayerVersion("deps", {
+ *     layerName: "shared-deps",
+ *     source: { path: "./layers/deps", prefix: "nodejs/" },
+ *     compatibleRuntimes: ["nodejs20.x"],
+ * });
+ * // use `deps.arn` in an aws.lambda.Function's `layers`
+ * ```
+ */
+export class LayerVersion extends pulumi.dynamic.Resource {
+    /** The LayerVersionArn (also the resource id): what a function's `layers` takes. */
+    public readonly arn!: pulumi.Output<string>;
+    /** The layer's ARN, without the version. */
+    public readonly layerArn!: pulumi.Output<string>;
+    /** The version number AWS assigned. */
+    public readonly version!: pulumi.Output<number>;
+    /** Base64 sha256 of the published zip, as AWS computes it. */
+    public readonly codeSha256!: pulumi.Output<string>;
+    /** The zip's size in bytes. */
+    public readonly codeSize!: pulumi.Output<number>;
+    /** When AWS created the version (ISO 8601). */
+    public readonly createdDate!: pulumi.Output<string>;
+    /** Hex sha256 fingerprint of the content (for `source` and `zipFile`): what decides a new version. */
+    public readonly sourceHash!: pulumi.Output<string | undefined>;
+    /** The version's resource policy as a JSON string, when it has one. */
+    public readonly policy!: pulumi.Output<string | undefined>;
+    /** The policy's revision, when it has one. */
+    public readonly revisionId!: pulumi.Output<string | undefined>;
+    /** The signing job's ARN, when the layer is signed. */
+    public readonly signingJobArn!: pulumi.Output<string | undefined>;
+    /** The signing profile version's ARN, when the layer is signed. */
+    public readonly signingProfileVersionArn!: pulumi.Output<string | undefined>;
+    public readonly layerName!: pulumi.Output<string>;
+    public readonly description!: pulumi.Output<string | undefined>;
+    public readonly licenseInfo!: pulumi.Output<string | undefined>;
+    public readonly compatibleRuntimes!: pulumi.Output<string[] | undefined>;
+    public readonly compatibleArchitectures!: pulumi.Output<string[] | undefined>;
+    public readonly permissions!: pulumi.Output<LayerPermission[] | undefined>;
+    public readonly retainOnDelete!: pulumi.Output<boolean | undefined>;
+
+    constructor(name: string, args: LayerVersionArgs, opts?: pulumi.CustomResourceOptions) {
+        super(new LayerVersionProvider(), name, { ...OUTPUT_PLACEHOLDERS, ...args }, opts, "lambda-layer", "LayerVersion");
+    }
+}
+
+/** Declared as undefined so that the engine fills them in as outputs. */
+const OUTPUT_PLACEHOLDERS = {
+    arn: undefined,
+    layerArn: undefined,
+    version: undefined,
+    codeSha256: undefined,
+    codeSize: undefined,
+    createdDate: undefined,
+    sourceHash: undefined,
+    policy: undefined,
+    revisionId: undefined,
+    signingJobArn: undefined,
+    signingProfileVersionArn: undefined,
+};

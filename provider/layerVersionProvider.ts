@@ -30,7 +30,7 @@ export class LayerVersionProvider implements pulumi.dynamic.ResourceProvider<Lay
         return lifecycle().create(inputs, { stackRegion: this.stackRegion });
     }
 
-    async read(id: string, props: LayerVersionOutputs): Promise<pulumi.dynamic.ReadResult<LayerVersionOutputs>> {
+    async read(id: string, props?: LayerVersionOutputs): Promise<pulumi.dynamic.ReadResult<LayerVersionOutputs>> {
         return lifecycle().read(id, props);
     }
 

@@ -4,13 +4,13 @@
  * serialized provider (layerVersionProvider.ts), so upgrading the package upgrades this behaviour even for
  * stacks whose state holds an old provider.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { DeleteLayerVersionCommand, GetLayerVersionByArnCommand, PublishLayerVersionCommand } from "@aws-sdk/client-lambda";
 import type { LayerVersionInputs, LayerVersionOutputs } from "./types";
 import { validateInputs, normalizeInputs } from "./validation";
 import { containsUnknown, UNKNOWN } from "./unknowns";
 import { diffLayerVersion } from "./diff";
-import { outputsFromAws, inputsFromAws, stripUndefined } from "./outputs";
+import { outputsFromAws, inputsFromAws, outputsAfterUpdate, stripUndefined, LayerVersionPolicyResponse } from "./outputs";
 import { permissionsFromPolicy, samePermissions } from "./policy";
 import { callLambda, callLambdaOrMissing, createLambdaClient, resolveRegion } from "./lambdaClient";
 import { parseLayerVersionArn, LayerVersionRef } from "./layerVersionRef";
@@ -99,7 +99,10 @@ export async function create(
  * `pulumi refresh`: the live version and its policy. A version that is gone returns no id, so Pulumi
  * drops it from the state and the next `up` publishes again.
  */
-export async function read(id: string, props: LayerVersionOutputs): Promise<pulumi.dynamic.ReadResult<LayerVersionOutputs>> {
+export async function read(id: string, props: LayerVersionOutputs | undefined): Promise<pulumi.dynamic.ReadResult<LayerVersionOutputs>> {
+    if (!props) {
+        throw new Error(`reading ${id} needs its recorded state: \`pulumi import\` does not work for dynamic resources (pulumi/pulumi#16175)`);
+    }
     const ref = parseLayerVersionArn(id);
     const client = createLambdaClient(ref.region);
     const live = await callLambdaOrMissing(props.layerName, "GetLayerVersionByArn", () =>
@@ -109,11 +112,10 @@ export async function read(id: string, props: LayerVersionOutputs): Promise<pulu
         return {};
     }
     const policy = await readPolicy({ layerName: props.layerName, client, ref });
-    return {
-        id,
-        props: stripUndefined(outputsFromAws(props, live, policy)),
-        inputs: stripUndefined(inputsFromAws(props, live, policy)),
-    };
+    const inputs = inputsFromAws(props, live, policy);
+    // ReadResult types `inputs` as the outputs type; what the engine needs there is the inputs.
+    const readInputs = stripUndefined(inputs) as LayerVersionOutputs;
+    return { id, props: stripUndefined(outputsFromAws(inputs, live, policy)), inputs: readInputs };
 }
 
 /** Reconciles permissions in place; a `retainOnDelete` flip alone makes no call at all. */
@@ -124,13 +126,13 @@ export async function update(
 ): Promise<pulumi.dynamic.UpdateResult<LayerVersionOutputs>> {
     const current = permissionsFromPolicy(olds.policy);
     const desired = news.permissions ?? [];
-    let policy = { policy: olds.policy, revisionId: olds.revisionId };
+    let policy: LayerVersionPolicyResponse = { Policy: olds.policy, RevisionId: olds.revisionId };
     if (!samePermissions(current, desired)) {
         const ref = parseLayerVersionArn(id);
         const target = { layerName: news.layerName, client: createLambdaClient(ref.region), ref };
         policy = await reconcilePermissions(target, current, desired, olds.revisionId);
     }
-    return { outs: stripUndefined({ ...olds, ...news, ...policy }) };
+    return { outs: outputsAfterUpdate(olds, news, policy) };
 }
 
 /** DeleteLayerVersion, unless the version is retained; a version already gone counts as deleted. */

@@ -10,15 +10,10 @@ import {
     RemoveLayerVersionPermissionCommand,
 } from "@aws-sdk/client-lambda";
 import type { LayerPermission } from "./types";
+import type { LayerVersionPolicyResponse } from "./outputs";
 import type { LayerVersionRef } from "./layerVersionRef";
 import { callLambda, callLambdaOrMissing } from "./lambdaClient";
 import { planPermissionChanges, policyFromStatements } from "./policy";
-
-/** The version's policy as the state records it; both absent when the version has no policy. */
-export interface PolicyState {
-    policy?: string;
-    revisionId?: string;
-}
 
 /** The calls' shared context: who the errors name, which client and which version. */
 export interface PermissionTarget {
@@ -28,13 +23,13 @@ export interface PermissionTarget {
 }
 
 /** GetLayerVersionPolicy; a version with no policy (404) has none. */
-export async function readPolicy(target: PermissionTarget): Promise<PolicyState> {
+export async function readPolicy(target: PermissionTarget): Promise<LayerVersionPolicyResponse> {
     const answer = await callLambdaOrMissing(target.layerName, "GetLayerVersionPolicy", () =>
         target.client.send(
             new GetLayerVersionPolicyCommand({ LayerName: target.ref.layerArn, VersionNumber: target.ref.version }),
         ),
     );
-    return { policy: answer?.Policy, revisionId: answer?.RevisionId };
+    return { Policy: answer?.Policy, RevisionId: answer?.RevisionId };
 }
 
 /**
@@ -45,7 +40,7 @@ export async function grantPermissions(
     target: PermissionTarget,
     permissions: LayerPermission[],
     revisionId: string | undefined,
-): Promise<PolicyState> {
+): Promise<LayerVersionPolicyResponse> {
     const statements: string[] = [];
     let revision = revisionId;
     for (const permission of permissions) {
@@ -62,10 +57,10 @@ export async function grantPermissions(
                 }),
             ),
         );
-        statements.push(answer.Statement ?? "{}");
+        statements.push(answer.Statement as string);
         revision = answer.RevisionId;
     }
-    return statements.length ? { policy: policyFromStatements(statements), revisionId: revision } : {};
+    return statements.length ? { Policy: policyFromStatements(statements), RevisionId: revision } : {};
 }
 
 /**
@@ -77,7 +72,7 @@ export async function reconcilePermissions(
     current: LayerPermission[],
     desired: LayerPermission[],
     revisionId: string | undefined,
-): Promise<PolicyState> {
+): Promise<LayerVersionPolicyResponse> {
     const plan = planPermissionChanges(current, desired);
     let revision = revisionId;
     for (const statementId of plan.remove) {
@@ -92,7 +87,7 @@ export async function reconcilePermissions(
             ),
         );
         // A removal answers with no body, so the next guarded call needs the revision it left behind.
-        revision = (await readPolicy(target)).revisionId;
+        revision = (await readPolicy(target)).RevisionId;
     }
     await grantPermissions(target, plan.add, revision);
     return readPolicy(target);

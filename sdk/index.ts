@@ -2,3 +2,5 @@
 export { LayerVersion } from "./layerVersion";
 export type { LayerVersionArgs } from "./layerVersion";
 export type { LayerPermission, LayerS3Content, LayerSource, LayerVersionInputs, LayerVersionOutputs } from "../provider/types";
+export { layersFromManifest, parseLayerManifest, ManifestError } from "./manifest";
+export type { LayerManifest, ManifestLayer } from "./manifest";

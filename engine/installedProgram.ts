@@ -1,0 +1,110 @@
+/**
+ * Builds a Pulumi program directory the way a user's looks: the package under test installed from its
+ * packed tarball (`npm pack`, so only what `files` ships is there and `require()`s resolve as for users),
+ * next to an installed @pulumi/pulumi. Slow-ish (npm, about 10 s here): do it once per test file, in a
+ * `before` hook.
+ *
+ * Why @pulumi/pulumi is installed and not symlinked to the repository's copy (which takes 3 s instead):
+ * the SDK's closure serializer maps a captured module's file to the `exports` subpath of its package by
+ * resolving the package from the SDK's own real location. From a symlinked SDK it cannot see the
+ * program's packages, so it emits deep paths (`require("pkg/dist/provider/index.js")`) that the host then
+ * refuses under `exports`: a failure users would not have.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { resolvePulumiVersion } from "./pulumiModules";
+import { runCommand } from "./runCommand";
+
+/** Options of `installPackedProgram`. */
+export interface InstallPackedProgramOptions {
+    /** The package to test (e.g. the repository root), already built: it is packed as is, scripts ignored. */
+    packageDir: string;
+    /**
+     * The program: a map of relative path -> file text, or a directory to copy (without its
+     * `node_modules`, `package.json` and `package-lock.json`). The program's package.json is always the
+     * harness's own, whose dependencies are the tarball and @pulumi/pulumi.
+     */
+    programFiles: Record<string, string> | string;
+    /** The @pulumi/pulumi version to install (default: the version `packageDir` resolves, its dev install). */
+    pulumiVersion?: string;
+}
+
+/** A program directory with the packed package installed. */
+export interface InstalledProgram {
+    /** The program directory: pass it to captureResources and startProviderHost. */
+    dir: string;
+    /** The packed tarball that was installed. */
+    tarball: string;
+    /** How long `npm pack` and `npm install` took, for the record (not for assertions). */
+    timings: { packMs: number; installMs: number };
+    /** Removes the program directory and the tarball. */
+    cleanup(): Promise<void>;
+}
+
+/** npm from its cache can still take a while on a busy two-core machine. */
+const NPM_TIMEOUT_MS = 300_000;
+
+/**
+ * Packs `packageDir` (`npm pack --ignore-scripts`: build it first), writes the program into a new temp
+ * directory and installs the tarball and @pulumi/pulumi there (`--prefer-offline`: from the npm cache).
+ *
+ * @throws (rejects) with npm's output when packing or installing fails
+ */
+export async function installPackedProgram(options: InstallPackedProgramOptions): Promise<InstalledProgram> {
+    const pulumiVersion = options.pulumiVersion ?? resolvePulumiVersion(options.packageDir);
+    const root = await fs.promises.mkdtemp(path.join(os.tmpdir(), "engine-program-"));
+    const cleanup = (): Promise<void> => fs.promises.rm(root, { recursive: true, force: true });
+    try {
+        const packStart = Date.now();
+        const tarball = await pack(options.packageDir, root);
+        const packMs = Date.now() - packStart;
+        const dir = path.join(root, "program");
+        await writeProgram(dir, options.programFiles);
+        const installStart = Date.now();
+        const installArgs = ["--prefer-offline", "--no-audit", "--no-fund", tarball, `@pulumi/pulumi@${pulumiVersion}`];
+        await npm(dir, ["install", ...installArgs]);
+        return { dir, tarball, timings: { packMs, installMs: Date.now() - installStart }, cleanup };
+    } catch (error) {
+        await cleanup();
+        throw error;
+    }
+}
+
+async function pack(packageDir: string, destination: string): Promise<string> {
+    const output = await npm(packageDir, ["pack", "--json", "--ignore-scripts", "--pack-destination", destination]);
+    const packed: { filename: string }[] = JSON.parse(output);
+    if (packed.length !== 1) {
+        throw new Error(`npm pack in ${packageDir} reported ${packed.length} tarballs, expected one: ${output}`);
+    }
+    return path.join(destination, path.basename(packed[0].filename));
+}
+
+async function writeProgram(dir: string, files: Record<string, string> | string): Promise<void> {
+    await fs.promises.mkdir(dir, { recursive: true });
+    if (typeof files === "string") {
+        await fs.promises.cp(files, dir, { recursive: true, filter: (source) => !isPackageState(files, source) });
+    } else {
+        for (const [relativePath, text] of Object.entries(files)) {
+            const target = path.join(dir, relativePath);
+            await fs.promises.mkdir(path.dirname(target), { recursive: true });
+            await fs.promises.writeFile(target, text);
+        }
+    }
+    const manifest = { name: "engine-test-program", version: "0.0.0", private: true };
+    await fs.promises.writeFile(path.join(dir, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+/**
+ * What a copied program must not bring: its own installed packages and dependency lists. Only the
+ * top-level node_modules: a layer's source may hold a node_modules of its own, which is content.
+ */
+function isPackageState(sourceRoot: string, source: string): boolean {
+    const relative = path.relative(sourceRoot, source);
+    return relative.split(path.sep)[0] === "node_modules" ||
+        relative === "package.json" || relative === "package-lock.json";
+}
+
+function npm(cwd: string, args: string[]): Promise<string> {
+    return runCommand("npm", args, { cwd, timeoutMs: NPM_TIMEOUT_MS, label: `npm ${args.join(" ")} in ${cwd}` });
+}

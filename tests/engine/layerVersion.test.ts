@@ -89,33 +89,34 @@ describe("LayerVersion through Pulumi's dynamic-provider host (engine path)", fu
             expect(replaced.op).to.equal("replace");
             expect(replaced.properties).to.deep.equal(["sourceHash"]);
             expect(await versionsOf(layerName), "create-before-delete removed the old version").to.deep.equal([2]);
+
+            stack.setConfig({ [`${PROJECT}:permissions`]: JSON.stringify([{ statementId: "partner", principal: "210987654321" }]) });
+            const [updated] = await stack.up();
+            expect(updated.op).to.equal("update");
+            expect(updated.properties).to.include("permissions");
+            expect(stack.state.get("greeting")!.outputs.version).to.equal(2, "a permission change publishes nothing");
+
+            await lambda.send(
+                new AddLayerVersionPermissionCommand({
+                    LayerName: layerName, VersionNumber: 2, StatementId: "intruder", Action: "lambda:GetLayerVersion", Principal: "*",
+                }),
+            );
+            emulator.resetRequestCounts();
+            const [drift] = await stack.refresh();
+            expect(emulator.requestCounts(), "refresh makes two calls per layer").to.deep.equal({ GetLayerVersionByArn: 1, GetLayerVersionPolicy: 1 });
+            expect(drift.op).to.equal("refresh-changed");
+            expect(drift.properties).to.include("permissions");
+            const [restored] = await stack.up();
+            expect(restored.op).to.equal("update");
+            expect(stack.state.get("greeting")!.outputs.permissions).to.deep.equal([{ statementId: "partner", principal: "210987654321" }]);
+
+            await lambda.send(new DeleteLayerVersionCommand({ LayerName: layerName, VersionNumber: 2 }));
+            expect((await stack.refresh()).map((event) => event.op)).to.deep.equal(["refresh-gone"]);
+            expect((await stack.up()).map((event) => event.op), "the next up publishes again").to.deep.equal(["create"]);
+            expect(await versionsOf(layerName)).to.deep.equal([3]);
         } finally {
             fs.writeFileSync(greeting, original);
         }
-
-        stack.setConfig({ [`${PROJECT}:permissions`]: JSON.stringify([{ statementId: "partner", principal: "210987654321" }]) });
-        const [updated] = await stack.up();
-        expect(updated.op).to.equal("update");
-        expect(updated.properties).to.include("permissions");
-        expect(stack.state.get("greeting")!.outputs.version).to.equal(3, "the reverted source is a third version");
-
-        await lambda.send(
-            new AddLayerVersionPermissionCommand({
-                LayerName: layerName, VersionNumber: 3, StatementId: "intruder", Action: "lambda:GetLayerVersion", Principal: "*",
-            }),
-        );
-        emulator.resetRequestCounts();
-        const [drift] = await stack.refresh();
-        expect(emulator.requestCounts(), "refresh makes two calls per layer").to.deep.equal({ GetLayerVersionByArn: 1, GetLayerVersionPolicy: 1 });
-        expect(drift.op).to.equal("refresh-changed");
-        expect(drift.properties).to.include("permissions");
-        const [restored] = await stack.up();
-        expect(restored.op).to.equal("update");
-        expect(stack.state.get("greeting")!.outputs.permissions).to.deep.equal([{ statementId: "partner", principal: "210987654321" }]);
-
-        await lambda.send(new DeleteLayerVersionCommand({ LayerName: layerName, VersionNumber: 3 }));
-        expect((await stack.refresh()).map((event) => event.op)).to.deep.equal(["refresh-gone"]);
-        expect((await stack.up()).map((event) => event.op), "the next up publishes again").to.deep.equal(["create"]);
 
         expect((await stack.destroy()).map((event) => event.op)).to.deep.equal(["delete"]);
         expect(await versionsOf(layerName)).to.deep.equal([]);

@@ -1,0 +1,367 @@
+/**
+ * Lists the files of a `source` directory exactly as they will stand in the layer's zip: which files
+ * (fast-glob with `include`/`exclude`), under which entry name (POSIX, prefix included), in which order
+ * (UTF-8 byte order, so no locale or OS can reorder them), and with the stat fields the digest cache
+ * keys on. Symlinks are judged here, once, so that nothing later reads a file it should not publish.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import fg from "fast-glob";
+import type { LayerSource } from "./types";
+
+/** Bad content, named by the input at fault (`source.path`, `source.include`, `zipFile`, ...), so `check` can report it. */
+export class SourceError extends Error {
+    /** The input property at fault, e.g. `source.path`. */
+    readonly property: string;
+
+    constructor(property: string, message: string) {
+        super(message);
+        this.name = "SourceError";
+        this.property = property;
+    }
+}
+
+/** One file of the layer: where it goes in the zip, where to read it, and what the digest cache keys on. */
+export interface SourceFile {
+    /** The entry name in the zip: POSIX separators, relative, prefix included. */
+    zipPath: string;
+    /** The path to read the content from (through any symlink that was followed). */
+    absolutePath: string;
+    /** The owner-execute bit of the file (of a link's target), kept in the zip as mode 0755; otherwise 0644. */
+    executable: boolean;
+    size: number;
+    mtimeNs: bigint;
+    ctimeNs: bigint;
+    ino: bigint;
+    dev: bigint;
+}
+
+/** `source.include` when it is not given: every file, dot files included. */
+export const DEFAULT_INCLUDE: readonly string[] = ["**/*"];
+
+/**
+ * The files of `source` (its `path` resolved against `baseDir`), sorted by `zipPath`.
+ * Throws SourceError for a missing directory, bad patterns or prefix, a symlink that is broken, loops,
+ * or leaves `source.path` without `followSymlinks`, a special file, or when nothing matches.
+ */
+export function listSourceFiles(source: LayerSource, baseDir: string): SourceFile[] {
+    const root = path.resolve(baseDir, source.path);
+    const rootReal = realSourceRoot(root);
+    const prefix = normalizePrefix(source.prefix);
+    const include = checkedPatterns(source.include ?? DEFAULT_INCLUDE, "source.include");
+    const exclude = checkedPatterns(source.exclude ?? [], "source.exclude");
+    const links = new SymlinkGuard(root, rootReal, source.followSymlinks === true);
+
+    const files = globEntries(root, include, exclude, links)
+        .filter((entry) => !entry.dirent.isDirectory())
+        .map((entry) => sourceFileOf(entry, root, prefix, links));
+    links.assertNamedLinksResolved(include);
+    if (files.length === 0) {
+        throw new SourceError(
+            "source.include",
+            `source.include: no files in ${root} match include ${JSON.stringify(include)} and exclude ${JSON.stringify(exclude)}; a layer needs at least one file`,
+        );
+    }
+    return sortByZipPath(files);
+}
+
+/**
+ * `prefix` as it is prepended to entry names: `""` for none, otherwise relative and ending in `/`
+ * (`nodejs` and `nodejs/` are the same prefix). Throws SourceError for one that could escape the zip's root.
+ */
+export function normalizePrefix(prefix: string | undefined): string {
+    if (prefix === undefined || prefix === "") {
+        return "";
+    }
+    const trimmed = prefix.endsWith("/") ? prefix.slice(0, -1) : prefix;
+    if (!isSafeRelativePath(trimmed)) {
+        return invalidPrefix(prefix);
+    }
+    return `${trimmed}/`;
+}
+
+function invalidPrefix(prefix: string): never {
+    throw new SourceError(
+        "source.prefix",
+        `source.prefix ${JSON.stringify(prefix)} must be a relative path with "/" separators and no "", "." or ".." segments, e.g. "nodejs/" or "python/"`,
+    );
+}
+
+/**
+ * A relative POSIX path that cannot leave the directory it is extracted into: no leading `/`, no drive
+ * letter, no backslash (zip tools read it as a separator), no empty, `.` or `..` segment.
+ */
+export function isSafeRelativePath(name: string): boolean {
+    return name !== "" && !UNSAFE_PATH.test(name);
+}
+
+/** A backslash, a leading `/` or drive letter, or an empty, `.` or `..` segment. */
+const UNSAFE_PATH = /\\|^\/|^[A-Za-z]:|\/\/|\/$|(?:^|\/)\.{1,2}(?:\/|$)/;
+
+/**
+ * Orders entry names by their UTF-8 bytes (that is, by code point): the same order on every machine,
+ * locale and JS engine. JavaScript compares UTF-16 code units, which agrees except between a surrogate
+ * (half of a code point above U+FFFF) and a unit from U+E000 up; those are shifted into code-point
+ * order here, so no string needs encoding.
+ */
+export function compareZipPaths(a: string, b: string): number {
+    const length = Math.min(a.length, b.length);
+    for (let index = 0; index < length; index++) {
+        const unitA = a.charCodeAt(index);
+        const unitB = b.charCodeAt(index);
+        if (unitA !== unitB) {
+            return codePointRank(unitA) - codePointRank(unitB);
+        }
+    }
+    return a.length - b.length;
+}
+
+function codePointRank(unit: number): number {
+    if (unit >= 0xd800 && unit <= 0xdfff) {
+        return unit + 0x2000; // surrogates: above every BMP unit
+    }
+    return unit >= 0xe000 ? unit - 0x800 : unit;
+}
+
+/** `files` sorted by `compareZipPaths` of their `zipPath` (a new array). */
+export function sortByZipPath<T extends { zipPath: string }>(files: readonly T[]): T[] {
+    return [...files].sort((a, b) => compareZipPaths(a.zipPath, b.zipPath));
+}
+
+function realSourceRoot(root: string): string {
+    let stats: fs.Stats;
+    try {
+        stats = fs.statSync(root);
+    } catch (error) {
+        throw new SourceError("source.path", `source.path ${root} cannot be read: ${errorText(error)}`);
+    }
+    if (!stats.isDirectory()) {
+        throw new SourceError("source.path", `source.path ${root} is not a directory; to publish a prebuilt zip, use the zipFile input`);
+    }
+    return fs.realpathSync.native(root);
+}
+
+/** Patterns are relative to `source.path`; one that is absolute or climbs out with `..` could publish anything. */
+function checkedPatterns(patterns: readonly string[], property: string): string[] {
+    for (const pattern of patterns) {
+        const positive = pattern.startsWith("!") ? pattern.slice(1) : pattern;
+        if (positive.startsWith("/") || positive.split("/").includes("..")) {
+            throw new SourceError(property, `${property} pattern ${JSON.stringify(pattern)} must stay inside source.path: no leading "/" and no ".." segment`);
+        }
+    }
+    return [...patterns];
+}
+
+function globEntries(root: string, include: string[], exclude: string[], links: SymlinkGuard): fg.Entry[] {
+    try {
+        return fg.sync(include, {
+            cwd: root,
+            ignore: exclude,
+            dot: true,
+            // Directories and unresolvable links are returned too, so that a link that matched but
+            // cannot be followed is reported instead of silently dropped; directories are skipped after.
+            onlyFiles: false,
+            objectMode: true,
+            // Followed through the guard, which stops at links that leave source.path or loop.
+            followSymbolicLinks: true,
+            fs: links.fileSystem(),
+        });
+    } catch (error) {
+        if (error instanceof SourceError) {
+            throw error;
+        }
+        throw new SourceError("source.path", `source.path ${root} cannot be listed: ${errorText(error)}`);
+    }
+}
+
+function sourceFileOf(entry: fg.Entry, root: string, prefix: string, links: SymlinkGuard): SourceFile {
+    // fast-glob gives normalized paths, except with a leading "./" when a pattern has one.
+    const relativePath = isSafeRelativePath(entry.path) ? entry.path : path.posix.normalize(entry.path);
+    const absolutePath = path.join(root, relativePath);
+    if (!isSafeRelativePath(relativePath)) {
+        throw new SourceError("source.path", `source.path: the file name ${JSON.stringify(relativePath)} cannot be a zip entry (backslash, "..", or absolute); rename it or add it to source.exclude`);
+    }
+    if (entry.dirent.isSymbolicLink()) {
+        throw new SourceError("source.path", links.unresolvableLinkMessage(relativePath, absolutePath));
+    }
+    if (!entry.dirent.isFile()) {
+        throw new SourceError("source.path", `source.path: ${relativePath} is not a regular file (a socket, FIFO or device); add it to source.exclude`);
+    }
+    links.assertInside(relativePath, absolutePath);
+    const stats = statFile(relativePath, absolutePath);
+    return {
+        zipPath: prefix + relativePath,
+        absolutePath,
+        // git's rule: the owner's execute bit decides between 0755 and 0644.
+        executable: (stats.mode & 0o100n) !== 0n,
+        size: Number(stats.size),
+        mtimeNs: stats.mtimeNs,
+        ctimeNs: stats.ctimeNs,
+        ino: stats.ino,
+        dev: stats.dev,
+    };
+}
+
+function statFile(relativePath: string, absolutePath: string): fs.BigIntStats {
+    try {
+        return fs.statSync(absolutePath, { bigint: true });
+    } catch (error) {
+        throw new SourceError("source.path", `source.path: cannot read ${relativePath}: ${errorText(error)}`);
+    }
+}
+
+/**
+ * Judges the symlinks of one listing. fast-glob follows a link by calling `statSync` on it (and only on
+ * links), so that call is where each link's target is resolved, once; a directory link that leaves
+ * `source.path` (without `followSymlinks`) or points back at a directory above it is marked, and the walk
+ * stops with an error when it is about to enter it (its `readdirSync`). A marked link that fast-glob
+ * never enters, because `exclude` prunes it or no pattern could match below it, costs nothing.
+ * Files reached through a link that fast-glob never stat'ed (the base directory of a pattern such as
+ * `lib/**` can itself be a link) are caught by `assertInside`, which resolves each file's directory.
+ */
+class SymlinkGuard {
+    private readonly linkTargets = new Map<string, string>();
+    private readonly unresolvableLinks = new Set<string>();
+    private readonly blockedDirectories = new Map<string, string>();
+    private readonly realDirectories = new Map<string, string>();
+    private readonly directoriesInside = new Map<string, boolean>();
+
+    constructor(
+        private readonly root: string,
+        private readonly rootReal: string,
+        private readonly followOutside: boolean,
+    ) {}
+
+    /** The fs methods fast-glob walks with: the real ones, watched. */
+    fileSystem(): Partial<fg.FileSystemAdapter> {
+        const statSync = (linkPath: string): fs.Stats => this.followLink(linkPath);
+        const readdirSync = (directory: string, options: { withFileTypes: true }): fs.Dirent[] => this.readDirectory(directory, options);
+        // fast-glob types these as the overloaded `typeof fs.*Sync`; it only ever calls these two forms.
+        return { statSync: statSync as typeof fs.statSync, readdirSync: readdirSync as unknown as typeof fs.readdirSync };
+    }
+
+    /** Throws SourceError when `absolutePath` really lies outside `source.path` and that was not allowed. */
+    assertInside(relativePath: string, absolutePath: string): void {
+        if (this.followOutside) {
+            return;
+        }
+        const linkTarget = this.linkTargets.get(absolutePath);
+        const inside = linkTarget === undefined ? this.isDirectoryInside(path.dirname(absolutePath)) : isWithin(linkTarget, this.rootReal);
+        if (!inside) {
+            throw new SourceError("source.path", this.outsideMessage(relativePath, linkTarget ?? path.join(this.realDirectory(path.dirname(absolutePath)), path.basename(absolutePath))));
+        }
+    }
+
+    /** Why a link fast-glob could not follow cannot be packaged: it dangles, or it loops on itself. */
+    unresolvableLinkMessage(relativePath: string, absolutePath: string): string {
+        const target = fs.readlinkSync(absolutePath);
+        const looping = errorCode(() => fs.statSync(absolutePath)) === "ELOOP";
+        const problem = looping ? "is a symlink loop" : "is a broken symlink (its target does not exist)";
+        return `source.path: ${relativePath} ${problem}: it points to ${target}; fix the link or add it to source.exclude`;
+    }
+
+    /**
+     * An include pattern without wildcards names one path, which fast-glob stats instead of walking to it,
+     * and drops when it is a link it cannot follow; such a link is reported here instead.
+     */
+    assertNamedLinksResolved(include: readonly string[]): void {
+        for (const pattern of include) {
+            const named = path.resolve(this.root, pattern);
+            if (!fg.isDynamicPattern(pattern) && this.unresolvableLinks.has(named)) {
+                throw new SourceError("source.path", this.unresolvableLinkMessage(pattern, named));
+            }
+        }
+    }
+
+    private followLink(linkPath: string): fs.Stats {
+        let stats: fs.Stats;
+        try {
+            stats = fs.statSync(linkPath);
+        } catch (error) {
+            // A broken or looping link: fast-glob keeps it as a link entry (or, when named, drops it).
+            this.unresolvableLinks.add(linkPath);
+            throw error;
+        }
+        const target = fs.realpathSync.native(linkPath);
+        this.linkTargets.set(linkPath, target);
+        if (stats.isDirectory()) {
+            const problem = this.directoryLinkProblem(linkPath, target);
+            if (problem) {
+                this.blockedDirectories.set(linkPath, problem);
+            }
+        }
+        return stats;
+    }
+
+    private readDirectory(directory: string, options: { withFileTypes: true }): fs.Dirent[] {
+        const problem = this.blockedDirectories.get(directory);
+        if (problem) {
+            throw new SourceError("source.path", problem);
+        }
+        return fs.readdirSync(directory, options);
+    }
+
+    /**
+     * A directory link loops when its target contains a directory the walk is already inside: following
+     * it would list the same files again, without end. The walk is inside every logical ancestor of the
+     * link, each resolved through the links above it.
+     */
+    private directoryLinkProblem(linkPath: string, target: string): string | undefined {
+        const relativePath = path.relative(this.root, linkPath).split(path.sep).join("/");
+        for (let ancestor = path.dirname(linkPath); ; ancestor = path.dirname(ancestor)) {
+            if (isWithin(this.realDirectory(ancestor), target)) {
+                return `source.path: ${relativePath} is a symlink loop: it points to ${target}, a directory that contains it; remove the link or add it to source.exclude`;
+            }
+            if (ancestor === this.root || !isWithin(ancestor, this.root)) {
+                break;
+            }
+        }
+        if (!this.followOutside && !isWithin(target, this.rootReal)) {
+            return this.outsideMessage(relativePath, target);
+        }
+        return undefined;
+    }
+
+    private outsideMessage(relativePath: string, target: string): string {
+        return (
+            `source.path: ${relativePath} resolves to ${target}, outside source.path (${this.rootReal}); ` +
+            `symlinks that leave source.path are not followed unless source.followSymlinks is true. Set it, or add ${relativePath} to source.exclude`
+        );
+    }
+
+    private isDirectoryInside(directory: string): boolean {
+        let inside = this.directoriesInside.get(directory);
+        if (inside === undefined) {
+            inside = isWithin(this.realDirectory(directory), this.rootReal);
+            this.directoriesInside.set(directory, inside);
+        }
+        return inside;
+    }
+
+    private realDirectory(directory: string): string {
+        let real = this.realDirectories.get(directory);
+        if (real === undefined) {
+            real = fs.realpathSync.native(directory);
+            this.realDirectories.set(directory, real);
+        }
+        return real;
+    }
+}
+
+/** `child` is `parent` or lies below it (both absolute and normalized, as realpath and path.join give them). */
+function isWithin(child: string, parent: string): boolean {
+    return child === parent || child.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
+}
+
+function errorCode(action: () => unknown): string | undefined {
+    try {
+        action();
+        return undefined;
+    } catch (error) {
+        return (error as NodeJS.ErrnoException).code;
+    }
+}
+
+function errorText(error: unknown): string {
+    return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,171 @@
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { expect } from "chai";
+import { computeSourceHash, readThreads, splitByCost } from "../../provider/contentDigests";
+import { digestFiles, FileReadError } from "../../provider/fileDigest";
+import { hashSourceFiles, readContentDigest, SOURCE_HASH_VERSION } from "../../provider/sourceHash";
+import { listSourceFiles, type SourceFile } from "../../provider/sourceFiles";
+import { removeTempDirs, setTimes, tempDir, withUmask077, writeTree, type TreeFile } from "./fileTrees";
+
+/** A file as listed, with made-up stat fields; its content stands in its absolutePath for `digestOfText`. */
+function file(zipPath: string, content: string, executable = false, stat: Partial<SourceFile> = {}): SourceFile {
+    return { zipPath, absolutePath: content, executable, size: content.length, mtimeNs: 1n, ctimeNs: 1n, ino: 1n, dev: 1n, ...stat };
+}
+
+const digestOfText = (f: SourceFile) => createHash("sha256").update(f.absolutePath).digest();
+const DEFLATE = { prefix: "", compression: "deflate" };
+
+function hashOf(files: SourceFile[], packaging = DEFLATE): string {
+    return hashSourceFiles(files, packaging, digestOfText);
+}
+
+describe("hashSourceFiles", () => {
+    const base = [file("a.js", "A"), file("bin/run", "#!", true)];
+
+    it("is pinned: changing the framing would replace every published layer", () => {
+        expect(SOURCE_HASH_VERSION).to.equal("pulumi-lambda-layer/source-hash/v1");
+        // Computed independently: sha256 over each field as an 8-byte big-endian length and its bytes, in the documented order.
+        expect(hashOf(base)).to.equal("025291a0763c4554f0c9a9f01e2b00b2c86f212eb1eb3e325a838d4212d67abc");
+    });
+
+    it("changes with content, the exec bit, a rename, the prefix and the compression", () => {
+        const original = hashOf(base);
+        const variants = [
+            hashOf([file("a.js", "B"), base[1]]),
+            hashOf([base[0], file("bin/run", "#!", false)]),
+            hashOf([file("b.js", "A"), base[1]]),
+            hashOf([file("nodejs/a.js", "A"), file("nodejs/bin/run", "#!", true)], { prefix: "nodejs/", compression: "deflate" }),
+            hashOf(base, { prefix: "", compression: "store" }),
+            hashOf([base[0]]),
+        ];
+        expect(new Set([original, ...variants]).size).to.equal(variants.length + 1);
+    });
+
+    it("ignores stat fields, absolute paths' order of listing and input order", () => {
+        const restatted = [file("a.js", "A", false, { mtimeNs: 99n, ctimeNs: 7n, ino: 5n, dev: 3n }), file("bin/run", "#!", true, { mtimeNs: 42n })];
+        expect(hashOf(restatted)).to.equal(hashOf(base));
+        expect(hashOf([...base].reverse())).to.equal(hashOf(base));
+    });
+
+    it("frames every field: names ('ab', 'c') and ('a', 'bc') differ, as do such contents", () => {
+        expect(hashOf([file("ab", "x"), file("c", "x")])).to.not.equal(hashOf([file("a", "x"), file("bc", "x")]));
+        const digestIsContent = (f: SourceFile) => Buffer.from(f.absolutePath);
+        const contentSplit = (one: string, two: string) => hashSourceFiles([file("1", one), file("2", two)], DEFLATE, digestIsContent);
+        expect(contentSplit("ab", "c")).to.not.equal(contentSplit("a", "bc"));
+    });
+});
+
+describe("computeSourceHash", () => {
+    after(removeTempDirs);
+    const tree: Record<string, TreeFile> = {
+        "index.js": "module.exports = 1;\n",
+        "bin/tool": { content: "#!/bin/sh\necho hi\n", mode: 0o755 },
+        "lib/data.json": "{}",
+        ".config": "x=1",
+    };
+    const noCache = { PULUMI_LAMBDA_LAYER_CACHE: "off" };
+
+    /** Runs `action` with the digest cache turned off. */
+    async function withoutCache<T>(action: () => Promise<T>): Promise<T> {
+        const saved = process.env.PULUMI_LAMBDA_LAYER_CACHE;
+        process.env.PULUMI_LAMBDA_LAYER_CACHE = noCache.PULUMI_LAMBDA_LAYER_CACHE;
+        try {
+            return await action();
+        } finally {
+            if (saved === undefined) {
+                delete process.env.PULUMI_LAMBDA_LAYER_CACHE;
+            } else {
+                process.env.PULUMI_LAMBDA_LAYER_CACHE = saved;
+            }
+        }
+    }
+
+    it("gives the same hash for the same tree in another folder, with other mtimes, creation order and umask", async () => {
+        const first = writeTree(tempDir(), tree);
+        setTimes(first, new Date("2001-02-03T04:05:06Z"));
+        const second = writeTree(tempDir(), withUmask077(tree));
+        const [a, b] = await withoutCache(() => Promise.all([computeSourceHash({ path: first }, "/"), computeSourceHash({ path: second }, "/")]));
+        expect(a.sourceHash).to.match(/^[0-9a-f]{64}$/);
+        expect(b.sourceHash).to.equal(a.sourceHash);
+    });
+
+    it("equals the plain reader's hash; a touch leaves it, an edit or chmod changes it", async () => {
+        const root = writeTree(tempDir(), tree);
+        const { sourceHash } = await withoutCache(() => computeSourceHash({ path: root }, "/"));
+        expect(sourceHash).to.equal(hashSourceFiles(listSourceFiles({ path: root }, "/"), { prefix: "", compression: "deflate" }, readContentDigest));
+
+        setTimes(root, new Date());
+        expect((await withoutCache(() => computeSourceHash({ path: root }, "/"))).sourceHash).to.equal(sourceHash);
+
+        fs.chmodSync(path.join(root, "index.js"), 0o755);
+        const chmodded = (await withoutCache(() => computeSourceHash({ path: root }, "/"))).sourceHash;
+        expect(chmodded).to.not.equal(sourceHash);
+
+        fs.chmodSync(path.join(root, "index.js"), 0o644);
+        fs.writeFileSync(path.join(root, "index.js"), "module.exports = 2;\n");
+        const edited = (await withoutCache(() => computeSourceHash({ path: root }, "/"))).sourceHash;
+        expect(new Set([sourceHash, chmodded, edited]).size).to.equal(3);
+    });
+
+    it("covers the prefix: the same files under another prefix hash differently", async () => {
+        const root = writeTree(tempDir(), tree);
+        const [plain, nodejs, nodejsSlash] = await withoutCache(() =>
+            Promise.all([computeSourceHash({ path: root }, "/"), computeSourceHash({ path: root, prefix: "nodejs" }, "/"), computeSourceHash({ path: root, prefix: "nodejs/" }, "/")]),
+        );
+        expect(nodejs.sourceHash).to.not.equal(plain.sourceHash);
+        expect(nodejsSlash.sourceHash).to.equal(nodejs.sourceHash);
+    });
+
+    it("reads a tree big enough for worker threads and gets the plain reader's hash", async function () {
+        this.timeout(120_000);
+        const files: Record<string, TreeFile> = {};
+        for (let index = 0; index < 120; index++) {
+            files[`d${index % 7}/f${index}.bin`] = Buffer.alloc(1 << 20, index);
+        }
+        const root = writeTree(tempDir(), files);
+        expect(readThreads(listSourceFiles({ path: root }, "/"), 2)).to.equal(2, "enough work for a second thread");
+        const result = await withoutCache(() => computeSourceHash({ path: root }, "/"));
+        expect(result.filesRead).to.equal(120);
+        expect(result.sourceHash).to.equal(hashSourceFiles(result.files, { prefix: "", compression: "deflate" }, readContentDigest));
+    });
+});
+
+describe("digestFiles", () => {
+    after(removeTempDirs);
+
+    it("gives each file's sha256, in order, across reads larger than its buffer", () => {
+        const big = Buffer.alloc((3 << 20) + 5, 1);
+        const root = writeTree(tempDir(), { "small.txt": "abc", "big.bin": big, "empty": "" });
+        const digests = digestFiles(["small.txt", "big.bin", "empty"].map((name) => path.join(root, name)));
+        const expected = ["abc", big, ""].map((content) => createHash("sha256").update(content).digest());
+        expect(digests).to.deep.equal(expected);
+    });
+
+    it("names the file it cannot read", () => {
+        const root = writeTree(tempDir(), { "a.txt": "a" });
+        const unreadable = path.join(root, "a-folder");
+        fs.mkdirSync(unreadable);
+        expect(() => digestFiles([path.join(root, "a.txt"), unreadable])).to.throw(FileReadError, unreadable);
+        expect(() => digestFiles([path.join(root, "missing")])).to.throw(FileReadError, /missing.*ENOENT/);
+    });
+});
+
+describe("readThreads and splitByCost", () => {
+    it("uses every core only when half the estimated read outlasts a worker's start-up", () => {
+        const small = Array.from({ length: 1000 }, (_, index) => file(`f${index}`, "x"));
+        const big = Array.from({ length: 200 }, (_, index) => file(`f${index}`, "", false, { size: 1 << 20 }));
+        expect(readThreads(small, 2)).to.equal(1);
+        expect(readThreads(big, 2)).to.equal(2);
+        expect(readThreads(big, 4)).to.equal(4);
+        expect(readThreads(big, 1)).to.equal(1);
+    });
+
+
+    it("splits in order into slices of about equal cost, every file once", () => {
+        const files = [10, 10, 10, 10].map((mebibytes, index) => file(`f${index}`, "", false, { size: mebibytes << 20 }));
+        const slices = splitByCost(files, 2);
+        expect(slices.map((slice) => slice.map((f) => f.zipPath))).to.deep.equal([["f0", "f1"], ["f2", "f3"]]);
+        expect(splitByCost(files, 1)).to.deep.equal([files]);
+    });
+});

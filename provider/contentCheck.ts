@@ -7,7 +7,7 @@ import type { InputFailure, LayerVersionInputs } from "./types";
 import { computeSourceHash } from "./contentDigests";
 import { SourceError } from "./sourceFiles";
 import { inspectZipFile } from "./zipFileCheck";
-import { DIRECT_UPLOAD_MAX_ZIP_BYTES, UNZIPPED_MAX_BYTES } from "./limits";
+import { UNZIPPED_MAX_BYTES } from "./limits";
 
 /** Either the content's hex sha256 fingerprint or why the content cannot be published. */
 export type ContentVerdict = { sourceHash: string } | { failure: InputFailure };
@@ -24,23 +24,17 @@ export async function hashContent(inputs: LayerVersionInputs, baseDir: string): 
     }
 }
 
+/** inspectZipFile refuses what AWS would: not a zip, escaping names, over the size limits. */
 async function checkZipFile(zipPath: string): Promise<ContentVerdict> {
-    const zip = await inspectZipFile(zipPath);
-    if (zip.size > DIRECT_UPLOAD_MAX_ZIP_BYTES) {
-        return tooLarge("zipFile", `is ${zip.size} bytes; a zip sent directly to the Lambda API may be at most ${DIRECT_UPLOAD_MAX_ZIP_BYTES} bytes (50 MB): upload it to S3 and use the \`s3\` input`);
-    }
-    return { sourceHash: zip.sha256Hex };
+    return { sourceHash: (await inspectZipFile(zipPath)).sha256Hex };
 }
 
 async function checkSourceTree(inputs: LayerVersionInputs, baseDir: string): Promise<ContentVerdict> {
     const { sourceHash, files } = await computeSourceHash(inputs.source!, baseDir);
     const unzippedBytes = files.reduce((total, file) => total + file.size, 0);
     if (unzippedBytes > UNZIPPED_MAX_BYTES) {
-        return tooLarge("source.path", `holds ${unzippedBytes} bytes in ${files.length} files; AWS allows at most ${UNZIPPED_MAX_BYTES} bytes unzipped per layer`);
+        const reason = `source.path holds ${unzippedBytes} bytes in ${files.length} files; AWS allows at most ${UNZIPPED_MAX_BYTES} bytes unzipped per layer`;
+        return { failure: { property: "source.path", reason } };
     }
     return { sourceHash };
-}
-
-function tooLarge(property: string, problem: string): ContentVerdict {
-    return { failure: { property, reason: `${property} ${problem}` } };
 }

@@ -5,18 +5,27 @@
  * stacks whose state holds an old provider.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
 import { DeleteLayerVersionCommand, GetLayerVersionByArnCommand, PublishLayerVersionCommand } from "@aws-sdk/client-lambda";
-import type { LayerVersionInputs, LayerVersionOutputs } from "./types";
+import type { LayerPermission, LayerVersionInputs, LayerVersionOutputs } from "./types";
 import { validateInputs, normalizeInputs } from "./validation";
 import { containsUnknown, UNKNOWN } from "./unknowns";
 import { diffLayerVersion } from "./diff";
 import { outputsFromAws, inputsFromAws, outputsAfterUpdate, stripUndefined, LayerVersionPolicyResponse } from "./outputs";
-import { permissionsFromPolicy, samePermissions } from "./policy";
-import { callLambda, callLambdaOrMissing, createLambdaClient, resolveRegion } from "./lambdaClient";
+import { permissionsFromPolicy, planPermissionChanges, samePermissions } from "./policy";
+import { awsErrorCode, callLambda, callLambdaOrMissing, createLambdaClient, LambdaCallError, resolveRegion } from "./lambdaClient";
 import { parseLayerVersionArn, LayerVersionRef } from "./layerVersionRef";
 import { buildLayerContent } from "./layerContent";
 import { grantPermissions, readPolicy, reconcilePermissions, PermissionTarget } from "./permissionSync";
 import { hashContent } from "./contentCheck";
+import {
+    abandonPublish,
+    beginPublish,
+    finishPublish,
+    recordVersion,
+    recoverInterruptedPublishes,
+    reportPossibleDuplicates,
+} from "./publishJournal";
 
 /** What the provider learned in `configure`: the stack's `aws:region`, the region chain's last resort. */
 export interface ProviderSettings {
@@ -61,6 +70,8 @@ export async function diff(
 /**
  * Publishes the version, then grants its permissions. Transactional: when anything after the publish
  * fails, the new version is deleted before the error is raised, so a failed create leaves nothing.
+ * A create that never returns (the process killed) is covered by the publish journal: the next create
+ * or delete of the same layer on this machine deletes the version it published (publishJournal.ts).
  */
 export async function create(
     inputs: LayerVersionInputs,
@@ -68,7 +79,10 @@ export async function create(
 ): Promise<pulumi.dynamic.CreateResult<LayerVersionOutputs>> {
     const region = await resolveRegion(inputs.region, settings.stackRegion);
     const client = createLambdaClient(region);
+    await recoverInterruptedPublishes(inputs.layerName, region, client);
     const content = await buildLayerContent(inputs);
+    const codeSha256 = content.ZipFile ? createHash("sha256").update(content.ZipFile).digest("base64") : undefined;
+    const intent = await beginPublish({ layerName: inputs.layerName, region, codeSha256 });
     const published = await callLambda(inputs.layerName, "PublishLayerVersion", () =>
         client.send(
             new PublishLayerVersionCommand({
@@ -81,18 +95,37 @@ export async function create(
                     inputs.compatibleArchitectures as PublishLayerVersionCommand["input"]["CompatibleArchitectures"],
             }),
         ),
-    );
+    ).catch(async (error: LambdaCallError) => {
+        // Unless AWS refused the one and only attempt, an attempt may have published: the next create looks.
+        await (publishMayHaveLanded(error) ? abandonPublish(intent) : finishPublish(intent));
+        throw error;
+    });
     const arn = published.LayerVersionArn as string;
+    const journal = await recordVersion(intent, arn);
+    await reportPossibleDuplicates(journal, published, client);
     const target: PermissionTarget = { layerName: inputs.layerName, client, ref: parseLayerVersionArn(arn) };
     try {
         const policy = await grantPermissions(target, inputs.permissions ?? [], undefined);
+        await finishPublish(journal);
         return { id: arn, outs: stripUndefined(outputsFromAws(inputs, published, policy)) };
     } catch (error) {
-        await deleteVersion(inputs.layerName, target.ref).catch((cleanupError: Error) => {
-            (error as Error).message += `; the new version ${arn} could not be deleted either (${cleanupError.message}): delete it by hand`;
-        });
+        await deleteVersion(inputs.layerName, target.ref).then(
+            () => finishPublish(journal),
+            async (cleanupError: Error) => {
+                await abandonPublish(journal);
+                (error as Error).message +=
+                    `; the new version ${arn} could not be deleted either (${cleanupError.message}): ` +
+                    "the next create or delete of this layer on this machine deletes it, or delete it by hand with aws lambda delete-layer-version";
+            },
+        );
         throw error;
     }
+}
+
+/** False only when AWS refused the publish at its single attempt (a 4xx): nothing was published then. */
+function publishMayHaveLanded(error: LambdaCallError): boolean {
+    const status = error.httpStatus;
+    return (error.attempts ?? 1) > 1 || status === undefined || status >= 500;
 }
 
 /**
@@ -130,17 +163,94 @@ export async function update(
     if (!samePermissions(current, desired)) {
         const ref = parseLayerVersionArn(id);
         const target = { layerName: news.layerName, client: createLambdaClient(ref.region), ref };
-        policy = await reconcilePermissions(target, current, desired, olds.revisionId);
+        policy = await changePermissions(target, current, desired, olds.revisionId, true);
     }
     return { outs: outputsAfterUpdate(olds, news, policy) };
 }
 
+/**
+ * reconcilePermissions, made safe to fail part-way: Pulumi keeps the old state when update throws, so
+ * whatever this update changed is put back before the error is raised. A stale RevisionId whose policy
+ * still grants what the state records (as after such a rollback) guards nothing: the change goes on
+ * from the live revision, once. A policy changed by someone else is a conflict: it fails loudly, and
+ * nothing is put back, since what is live is not surely this update's doing.
+ */
+async function changePermissions(
+    target: PermissionTarget,
+    current: LayerPermission[],
+    desired: LayerPermission[],
+    revisionId: string | undefined,
+    mayRebase: boolean,
+): Promise<LayerVersionPolicyResponse> {
+    try {
+        return await reconcilePermissions(target, current, desired, revisionId);
+    } catch (error) {
+        const live = await readPolicy(target).catch(() => undefined);
+        const unchanged = live !== undefined && samePermissions(permissionsFromPolicy(live.Policy), current);
+        const conflict = awsErrorCode(error) === "PreconditionFailedException";
+        if (conflict && unchanged && mayRebase) {
+            return changePermissions(target, current, desired, live.RevisionId, false);
+        }
+        if (conflict || unchanged) {
+            throw error;
+        }
+        throw await rolledBack(target, current, desired, live, error as Error);
+    }
+}
+
+/** Puts back what a failed update changed, and says in `error` whether the state still matches AWS. */
+async function rolledBack(
+    target: PermissionTarget,
+    current: LayerPermission[],
+    desired: LayerPermission[],
+    live: LayerVersionPolicyResponse | undefined,
+    error: Error,
+): Promise<Error> {
+    try {
+        if (!live) {
+            throw new Error("the policy could not be read back");
+        }
+        const livePermissions = permissionsFromPolicy(live.Policy);
+        await reconcilePermissions(target, livePermissions, permissionsToRestore(current, desired, livePermissions), live.RevisionId);
+        error.message += "; the permissions this update had changed were put back, so the stack's state still matches AWS";
+    } catch (rollbackError) {
+        error.message +=
+            `; putting back the permissions it had changed failed too (${(rollbackError as Error).message}): ` +
+            "run `pulumi refresh` to record the permissions as they are, then `pulumi up`";
+    }
+    return error;
+}
+
+/**
+ * The permissions to restore after a failed update from `current` to `desired`: each statement the
+ * update touched goes back to its `current` grant where `live` shows the update's doing (the desired
+ * grant, or the statement removed on the way); a statement set to a third grant meanwhile, and every
+ * statement the update did not touch, stays as it is live. Pure.
+ */
+function permissionsToRestore(current: LayerPermission[], desired: LayerPermission[], live: LayerPermission[]): LayerPermission[] {
+    const plan = planPermissionChanges(current, desired);
+    const removedOnTheWay = new Set(plan.remove);
+    const touched = new Set([...plan.remove, ...plan.add.map((permission) => permission.statementId)]);
+    const find = (list: LayerPermission[], statementId: string) => list.find((permission) => permission.statementId === statementId);
+    const sameGrant = (a?: LayerPermission, b?: LayerPermission) => samePermissions(a ? [a] : [], b ? [b] : []);
+    const restored = [...touched].filter((statementId) => {
+        const liveGrant = find(live, statementId);
+        return sameGrant(liveGrant, find(desired, statementId)) || (!liveGrant && removedOnTheWay.has(statementId));
+    });
+    const keptLive = live.filter((permission) => !restored.includes(permission.statementId));
+    const putBack = current.filter((permission) => restored.includes(permission.statementId));
+    return [...keptLive, ...putBack];
+}
+
 /** DeleteLayerVersion, unless the version is retained; a version already gone counts as deleted. */
 export async function remove(id: string, props: LayerVersionOutputs): Promise<void> {
+    const ref = parseLayerVersionArn(id);
+    // `pulumi destroy` may be the last run that touches this layer: it recovers interrupted publishes too.
+    await recoverInterruptedPublishes(props.layerName, ref.region, createLambdaClient(ref.region));
     if (props.retainOnDelete) {
         return;
     }
-    await deleteVersion(props.layerName, parseLayerVersionArn(id));
+    await deleteVersion(props.layerName, ref);
 }
 
 async function deleteVersion(layerName: string, ref: LayerVersionRef): Promise<void> {

@@ -62,6 +62,7 @@ const ADVICE: Record<string, string> = {
     AccessDeniedException: "the credentials lack this Lambda permission: check the IAM policy of the identity in use",
     UnrecognizedClientException: "the credentials are not valid for this account or region",
     InvalidParameterValueException: "an input was refused by the Lambda API: correct it and run again",
+    ValidationException: "an input broke a Lambda API constraint (the message names it): correct it and run again",
 };
 
 /** The fields of an AWS SDK v3 error that an error message needs. */

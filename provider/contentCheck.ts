@@ -7,7 +7,8 @@ import type { InputFailure, LayerVersionInputs } from "./types";
 import { computeSourceHash } from "./contentDigests";
 import { SourceError } from "./sourceFiles";
 import { inspectZipFile } from "./zipFileCheck";
-import { UNZIPPED_MAX_BYTES } from "./limits";
+import { DIRECT_UPLOAD_MAX_ZIP_BYTES, UNZIPPED_MAX_BYTES } from "./limits";
+import { measuredZipSize, zipSizeBound } from "./zipSize";
 
 /** Either the content's hex sha256 fingerprint or why the content cannot be published. */
 export type ContentVerdict = { sourceHash: string } | { failure: InputFailure };
@@ -35,6 +36,15 @@ async function checkSourceTree(inputs: LayerVersionInputs, baseDir: string): Pro
     if (unzippedBytes > UNZIPPED_MAX_BYTES) {
         const reason = `source.path holds ${unzippedBytes} bytes in ${files.length} files; AWS allows at most ${UNZIPPED_MAX_BYTES} bytes unzipped per layer`;
         return { failure: { property: "source.path", reason } };
+    }
+    if (zipSizeBound(files) > DIRECT_UPLOAD_MAX_ZIP_BYTES) {
+        const zipBytes = await measuredZipSize(files, sourceHash);
+        if (zipBytes > DIRECT_UPLOAD_MAX_ZIP_BYTES) {
+            const reason =
+                `source.path zips to ${zipBytes} bytes; a zip sent directly to the Lambda API may be at most ` +
+                `${DIRECT_UPLOAD_MAX_ZIP_BYTES} bytes (50 MB): upload the zip to S3 and use the \`s3\` input`;
+            return { failure: { property: "source.path", reason } };
+        }
     }
     return { sourceHash };
 }

@@ -2,32 +2,16 @@
  * Shared test fixtures: layer source trees on disk, an emulator with the AWS environment pointed at it,
  * and a real SDK client for looking behind the provider's back.
  */
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import JSZip from "jszip";
 import { GetLayerVersionByArnCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { startEmulator } from "../../emulator";
+import { removeTempDirs, tempDir, TreeFile, writeTree } from "../unit/fileTrees";
 
-/** A file of a test tree: its text, or its text and Unix mode. */
-export type TreeFile = string | { content: string; mode: number };
+export { writeTree };
 
 /** Writes `files` (POSIX relative paths) under a new temp directory and returns its path. */
-export function makeTree(files: Record<string, TreeFile>, parent = os.tmpdir()): string {
-    const root = fs.mkdtempSync(path.join(parent, "layer-src-"));
-    writeTree(root, files);
-    return root;
-}
-
-/** Writes `files` under `root`, creating folders as needed. */
-export function writeTree(root: string, files: Record<string, TreeFile>): void {
-    for (const [relative, file] of Object.entries(files)) {
-        const target = path.join(root, ...relative.split("/"));
-        fs.mkdirSync(path.dirname(target), { recursive: true });
-        const { content, mode } = typeof file === "string" ? { content: file, mode: 0o644 } : file;
-        fs.writeFileSync(target, content);
-        fs.chmodSync(target, mode);
-    }
+export function makeTree(files: Record<string, TreeFile>): string {
+    return writeTree(tempDir("layer-src-"), files);
 }
 
 /** The AWS settings a test process uses to reach the emulator, with harmless credentials. */
@@ -69,6 +53,7 @@ export function useEmulator(): EmulatorFixture {
         fixture.resetCounts = () => emulator.resetRequestCounts();
     });
     after(async () => {
+        removeTempDirs();
         for (const [key, value] of Object.entries(saved)) {
             if (value === undefined) delete process.env[key];
             else process.env[key] = value;

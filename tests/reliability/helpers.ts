@@ -4,7 +4,6 @@
  * driven as `pulumi up` drives it.
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { LambdaClient, ListLayerVersionsCommand } from "@aws-sdk/client-lambda";
 import { expect } from "chai";
@@ -13,6 +12,7 @@ import { createFaultInjector } from "../../emulator/faults";
 import { LayerVersionProvider } from "../../provider";
 import type { LayerVersionInputs, LayerVersionOutputs } from "../../provider/types";
 import { emulatorEnvironment } from "../provider/fixtures";
+import { tempDir } from "../unit/fileTrees";
 
 export const provider = new LayerVersionProvider();
 
@@ -29,10 +29,7 @@ export function setEnvironment(variables: Record<string, string | undefined>): (
     return () => apply(saved);
 }
 
-/** A new empty temp directory. */
-export function tempDir(label: string): string {
-    return fs.mkdtempSync(path.join(os.tmpdir(), `rel-${label}-`));
-}
+export { tempDir };
 
 /** What the injected fault at one request must be: either kind, or one of them. */
 export type FaultKind = "fault" | "TooManyRequestsException" | "ServiceException";

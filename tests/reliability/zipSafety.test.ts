@@ -10,7 +10,7 @@ import { expect } from "chai";
 import JSZip from "jszip";
 import { downloadLayerZip, makeTree } from "../provider/fixtures";
 import type { LayerVersionInputs } from "../../provider/types";
-import { checkAndCreate, emulatorForTest, provider, tempDir } from "./helpers";
+import { checkAndCreate, emulatorForTest, provider } from "./helpers";
 
 /** The names exactly as stored in the archive (jszip's `name` resolves `..` away; `unsafeOriginalName` keeps it). */
 function rawNames(zip: JSZip): string[] {
@@ -71,7 +71,7 @@ describe("reliability: what gets zipped stays inside source.path", function () {
     it("packs what an outside link points at only when followSymlinks is true, under the link's own name", async () => {
         const test = await emulatorForTest();
         try {
-            const shared = makeTree({ "util.js": "module.exports = 'shared';\n" }, tempDir("monorepo"));
+            const shared = makeTree({ "util.js": "module.exports = 'shared';\n" });
             const tree = makeTree({ "index.js": "1\n" });
             fs.symlinkSync(shared, path.join(tree, "shared"));
             const { id } = await checkAndCreate({ layerName: "zip-follow", source: { path: tree, followSymlinks: true } });

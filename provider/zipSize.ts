@@ -1,0 +1,52 @@
+/**
+ * Whether a source tree's zip fits the Lambda API's direct-upload limit, known at check time so that an
+ * oversized layer is refused at preview instead of by a 413 at create. Most trees need no zipping to
+ * know: a zip outgrows its content only by its headers and deflate's worst case. A tree whose bound is
+ * over the limit is zipped once; the size is remembered per sourceHash, so later previews of the same
+ * content cost nothing.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { SourceFile } from "./sourceFiles";
+import { digestCacheDirectory } from "./hashCache";
+import { writeLayerZip } from "./zipWriter";
+
+/** Local header (30) + central header (46) + zip64 extras (2 x 32), beside the name written twice. */
+const ENTRY_OVERHEAD_BYTES = 30 + 46 + 64;
+/** End of central directory records, zip64 included. */
+const ARCHIVE_OVERHEAD_BYTES = 22 + 56 + 20;
+
+/** An upper bound of the zip's size: zlib's deflateBound per file, plus every header. Pure. */
+export function zipSizeBound(files: readonly SourceFile[]): number {
+    return files.reduce((total, file) => total + deflateBound(file.size) + ENTRY_OVERHEAD_BYTES + 2 * Buffer.byteLength(file.zipPath), ARCHIVE_OVERHEAD_BYTES);
+}
+
+/** zlib's deflateBound() for raw deflate: stored blocks in the worst case. */
+function deflateBound(size: number): number {
+    return size + Math.floor(size / 4096) + Math.floor(size / 16384) + Math.floor(size / 33554432) + 13;
+}
+
+/** The zip's exact size: remembered under the digest cache directory by `sourceHash`, else zipped to a temp file. */
+export async function measuredZipSize(files: SourceFile[], sourceHash: string): Promise<number> {
+    const cacheDir = digestCacheDirectory();
+    const memo = cacheDir && path.join(cacheDir, "zip-sizes", sourceHash);
+    const remembered = memo ? Number(await fs.promises.readFile(memo, "utf8").catch(() => "")) : 0;
+    if (remembered > 0) {
+        return remembered;
+    }
+    const workDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), "lambda-layer-size-"));
+    try {
+        const { bytes } = await writeLayerZip(files, path.join(workDir, "layer.zip"));
+        if (memo) {
+            await fs.promises.mkdir(path.dirname(memo), { recursive: true });
+            // Written under a unique name, then renamed: a concurrent reader sees all of it or nothing.
+            const partial = `${memo}.${process.pid}.tmp`;
+            await fs.promises.writeFile(partial, String(bytes));
+            await fs.promises.rename(partial, memo);
+        }
+        return bytes;
+    } finally {
+        await fs.promises.rm(workDir, { recursive: true, force: true });
+    }
+}

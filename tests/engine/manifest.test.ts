@@ -1,40 +1,19 @@
 /** The manifest example (examples/manifest) installed from the packed package and run through the provider host. */
-import * as path from "node:path";
 import { expect } from "chai";
-import { GetLayerVersionPolicyCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import { startEmulator } from "../../emulator";
-import { EngineStack, InstalledProgram, installExample, ProviderHost, startProviderHost } from "../../engine";
+import { GetLayerVersionPolicyCommand } from "@aws-sdk/client-lambda";
+import { EngineStack } from "../../engine";
+import { useInstalledExample } from "./installedExample";
 import { downloadLayerZip } from "../provider/fixtures";
 
-const REPO_ROOT = path.resolve(__dirname, "../../..");
-
 describe("layers declared in a manifest, through Pulumi's dynamic-provider host", function () {
-    let emulator: Awaited<ReturnType<typeof startEmulator>>;
-    let program: InstalledProgram;
-    let host: ProviderHost;
-
-    before(async function () {
-        this.timeout(300_000);
-        emulator = await startEmulator({});
-        program = await installExample(REPO_ROOT, "manifest");
-        host = await startProviderHost(program.dir, {
-            env: { AWS_ENDPOINT_URL_LAMBDA: emulator.endpoint, AWS_REGION: "eu-west-1", AWS_ACCESS_KEY_ID: "t", AWS_SECRET_ACCESS_KEY: "t" },
-        });
-        await host.configure();
-    });
-
-    after(async () => {
-        await host?.close();
-        await program?.cleanup();
-        await emulator?.close();
-    });
+    const example = useInstalledExample("manifest", { region: "eu-west-1" });
 
     it("publishes one version per manifest entry with its own prefix and permissions, then destroys them", async () => {
-        const stack = new EngineStack(host, { dir: program.dir, entry: "index.js" });
+        const stack = new EngineStack(example.host, { dir: example.program.dir, entry: "index.js" });
         const created = await stack.up();
         expect(created.map((event) => `${event.op} ${event.name}`).sort()).to.deep.equal(["create shared-py", "create utils"]);
 
-        const lambda = new LambdaClient({ endpoint: emulator.endpoint, region: "eu-west-1", credentials: { accessKeyId: "t", secretAccessKey: "t" } });
+        const lambda = example.lambda;
         const utils = stack.state.get("utils")!.outputs;
         expect(utils.arn).to.equal("arn:aws:lambda:eu-west-1:123456789012:layer:lambda-layer-manifest-utils:1");
         const { zip } = await downloadLayerZip(lambda, utils.arn as string);

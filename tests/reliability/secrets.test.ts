@@ -5,20 +5,18 @@
  * of them appears in any payload, in the state after any step, in the host's output, or in the files
  * the provider writes (the publish journal, the digest cache).
  *
- * Extends tests/engine/layerVersion.test.ts, whose markers are only in the host's environment: here the
- * serializing program has them too (a closure capturing `process.env` would carry them into the
- * state), and the lifecycle includes a replacement and a permission update.
+ * The markers are in the serializing program's environment too: a closure capturing `process.env`
+ * would carry them into the state.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
-import { LambdaClient, ListLayerVersionsCommand } from "@aws-sdk/client-lambda";
+import { ListLayerVersionsCommand } from "@aws-sdk/client-lambda";
 import { expect } from "chai";
-import { startEmulator } from "../../emulator";
-import { captureResources, EngineStack, InstalledProgram, installExample, ProviderHost, startProviderHost } from "../../engine";
+import { captureResources, EngineStack } from "../../engine";
+import { useInstalledExample } from "../engine/installedExample";
 import { tempDir } from "./helpers";
 
-const REPO_ROOT = path.resolve(__dirname, "../../..");
 const PROJECT = "lambda-layer-basic";
 const LAYER_NAME = "secrets-lifecycle";
 
@@ -39,38 +37,16 @@ function filesUnder(dir: string): string[] {
 
 describe("reliability: no credential or download link in state, payloads, output or files (engine path)", function () {
     this.timeout(300_000);
-    let emulator: Awaited<ReturnType<typeof startEmulator>>;
-    let program: InstalledProgram;
-    let host: ProviderHost;
-    let journalDir: string;
-    let cacheDir: string;
-
-    before(async function () {
-        emulator = await startEmulator({});
-        program = await installExample(REPO_ROOT, "basic");
-        journalDir = tempDir("secrets-journal");
-        cacheDir = tempDir("secrets-cache");
-        host = await startProviderHost(program.dir, {
-            env: {
-                AWS_ENDPOINT_URL_LAMBDA: emulator.endpoint,
-                AWS_REGION: "us-east-1",
-                PULUMI_LAMBDA_LAYER_JOURNAL_DIR: journalDir,
-                PULUMI_LAMBDA_LAYER_CACHE_DIR: cacheDir,
-                ...MARKERS,
-            },
-            project: PROJECT,
-        });
-        await host.configure();
-    });
-
-    after(async () => {
-        await host?.close();
-        await program?.cleanup();
-        await emulator?.close();
+    const journalDir = tempDir("secrets-journal");
+    const cacheDir = tempDir("secrets-cache");
+    const example = useInstalledExample("basic", {
+        project: PROJECT,
+        env: { PULUMI_LAMBDA_LAYER_JOURNAL_DIR: journalDir, PULUMI_LAMBDA_LAYER_CACHE_DIR: cacheDir, ...MARKERS },
     });
 
     it("walks create, no-op, permission update, replace, refresh and destroy with marker credentials, and leaks none", async () => {
         const config = { [`${PROJECT}:layerName`]: LAYER_NAME, [`${PROJECT}:permissions`]: JSON.stringify([{ statementId: "all", principal: "*" }]) };
+        const { emulator, program, host } = example;
         const capture = { project: PROJECT, config, env: { ...MARKERS, AWS_ENDPOINT_URL_LAMBDA: emulator.endpoint } };
         const stack = new EngineStack(host, { dir: program.dir, entry: "index.js", capture });
         const states: string[] = [];
@@ -90,8 +66,7 @@ describe("reliability: no credential or download link in state, payloads, output
         const serialized = await captureResources(program.dir, "index.js", capture);
         await step(() => stack.destroy());
 
-        const lambda = new LambdaClient({ endpoint: emulator.endpoint, region: "us-east-1", credentials: { accessKeyId: "t", secretAccessKey: "t" } });
-        const listed = await lambda.send(new ListLayerVersionsCommand({ LayerName: LAYER_NAME }));
+        const listed = await example.lambda.send(new ListLayerVersionsCommand({ LayerName: LAYER_NAME }));
         expect(listed.LayerVersions ?? [], "the lifecycle ran to the end").to.deep.equal([]);
         expect(host.calls.filter((call) => call.method === "create")).to.have.length(2);
 

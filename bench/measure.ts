@@ -1,0 +1,71 @@
+/**
+ * Runs one measured process and returns its figures: a reference shell command (wall clock, and peak
+ * RSS through GNU time when it is installed) or one of our steps in a fresh node child (bench/child.ts).
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { ChildReply, ChildRequest } from "./child";
+
+/** GNU time: the only portable way to get the peak RSS of a process tree we did not write. */
+export const GNU_TIME = "/usr/bin/time";
+
+/** One run of one side of a step. */
+export interface Sample {
+    /** From spawn to exit, measured by this process. */
+    wallMs: number;
+    /** Peak RSS in KiB: of our child; of the largest process of a reference pipeline (GNU time). */
+    maxRssKb?: number;
+}
+
+/** One run of our side: its reply too. */
+export interface ChildSample extends Sample {
+    reply: ChildReply;
+}
+
+/** True when `tool` can be run (`command -v`). */
+export function isInstalled(tool: string): boolean {
+    return spawnSync("bash", ["-c", `command -v ${tool}`], { stdio: "ignore" }).status === 0;
+}
+
+/**
+ * Runs `command` with `bash -c`, under GNU time when `rssFile` is given (it writes the peak RSS there;
+ * for a pipeline, the largest of its processes). Throws when the command fails.
+ */
+export function timeShell(command: string, rssFile?: string): Sample {
+    const [program, args] = rssFile ? [GNU_TIME, ["-o", rssFile, "-f", "%M", "bash", "-c", command]] : ["bash", ["-c", command]];
+    const started = process.hrtime.bigint();
+    const result = spawnSync(program, args, { stdio: ["ignore", "ignore", "pipe"] });
+    const wallMs = elapsedMs(started);
+    if (result.status !== 0) {
+        throw new Error(`reference command failed (exit ${result.status}): ${command}\n${result.stderr}`);
+    }
+    return { wallMs, maxRssKb: rssFile ? Number(fs.readFileSync(rssFile, "utf8").trim()) : undefined };
+}
+
+/** Runs one of our steps in a fresh node process with `env` added to ours. Throws when it fails. */
+export function timeChild(request: ChildRequest, env: NodeJS.ProcessEnv): ChildSample {
+    const started = process.hrtime.bigint();
+    const result = spawnSync(process.execPath, [path.join(__dirname, "child.js"), JSON.stringify(request)], {
+        env: { ...process.env, ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+        encoding: "utf8",
+    });
+    const wallMs = elapsedMs(started);
+    if (result.status !== 0) {
+        throw new Error(`bench child failed (exit ${result.status}) for ${JSON.stringify(request)}\n${result.stderr}`);
+    }
+    const reply = JSON.parse(result.stdout) as ChildReply;
+    return { wallMs, maxRssKb: reply.maxRssKb, reply };
+}
+
+/** The median of `values` (the mean of the middle two for an even count); NaN for none. Pure. */
+export function median(values: readonly number[]): number {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+function elapsedMs(started: bigint): number {
+    return Number(process.hrtime.bigint() - started) / 1e6;
+}

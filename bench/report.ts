@@ -1,0 +1,125 @@
+/**
+ * The bench's results, and how they are printed: one markdown table (it pastes into the README as it
+ * is), or the same as JSON.
+ */
+import * as os from "node:os";
+import type { CorpusName } from "./corpus";
+import { megabytes, type StepName } from "./steps";
+
+/** Runs of one measure, in milliseconds (or KiB), and their median. */
+export interface Figures {
+    median: number;
+    runs: number[];
+}
+
+/** One step, ours beside the reference. */
+export interface StepResult {
+    corpus: CorpusName;
+    step: StepName;
+    ours: { inProcessMs: Figures; wallMs: Figures; peakRssKb: number };
+    reference: { name: string; command: string; wallMs: Figures; peakRssKb?: number } | { name: string; unavailable: string };
+    /** Median in-process time of ours over the median wall time of the reference. */
+    ratio?: number;
+    target: { maxRatio: number; maxRssMb?: number };
+    /** Whether the ratio (and peak RSS) meet the target; absent without a reference. */
+    met?: boolean;
+    notes: string[];
+}
+
+/** Where it ran. */
+export interface Machine {
+    cpus: number;
+    cpuModel: string;
+    memoryBytes: number;
+    node: string;
+    kernel: string;
+    /** 1, 5 and 15 minute load averages when the bench started: others' work skews the figures. */
+    loadAverage: number[];
+}
+
+export interface BenchReport {
+    machine: Machine;
+    runs: number;
+    corpora: { name: CorpusName; description: string; root: string; files: number; bytes: number }[];
+    steps: StepResult[];
+    /** Load averages when the bench finished. */
+    loadAverageAtEnd: number[];
+    /** Set when the peak RSS of reference commands cannot be measured. */
+    rssUnavailable?: string;
+}
+
+export function describeMachine(): Machine {
+    return {
+        cpus: os.availableParallelism(),
+        cpuModel: os.cpus()[0]?.model ?? "unknown",
+        memoryBytes: os.totalmem(),
+        node: process.version,
+        kernel: `${os.type()} ${os.release()}`,
+        loadAverage: loadAverage(),
+    };
+}
+
+/** 1, 5 and 15 minute load averages, to two decimals. */
+export function loadAverage(): number[] {
+    return os.loadavg().map((load) => Math.round(load * 100) / 100);
+}
+
+/** The report as text: machine, corpora, the table, and the reference commands. Pure. */
+export function formatReport(report: BenchReport): string {
+    const { machine } = report;
+    const lines = [
+        `Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${megabytes(machine.memoryBytes)} RAM, ${machine.kernel}, node ${machine.node}, load average ${loads(machine.loadAverage)} at start, ${loads(report.loadAverageAtEnd)} at end`,
+        ...report.corpora.map((corpus) => `Corpus ${corpus.name}: ${corpus.files} files, ${megabytes(corpus.bytes)} (${corpus.description})`),
+        `Medians of ${report.runs} run${report.runs === 1 ? "" : "s"}, ours and the reference interleaved; ratio = ours in-process / reference wall; each run a new process, page cache warm; ours for zip = listSourceFiles + writeLayerZip.`,
+        "",
+        tableRow(["corpus", "step", "ours in-process", "ours wall", "reference", "reference wall", "ratio", "target", "met", "peak RSS ours", "peak RSS reference", "notes"]),
+        tableRow(Array(12).fill("---")),
+        ...report.steps.map((result) => tableRow(stepCells(result, report.rssUnavailable))),
+        "",
+        "References:",
+        ...uniqueCommands(report.steps).map((command) => `  ${command}`),
+    ];
+    return `${lines.join("\n")}\n`;
+}
+
+function stepCells(result: StepResult, rssUnavailable: string | undefined): string[] {
+    const { ours, reference, target } = result;
+    const targetText = `≤ ${target.maxRatio.toFixed(1)}x` + (target.maxRssMb === undefined ? "" : `, ≤ ${target.maxRssMb} MB`);
+    const referenceWall = "unavailable" in reference ? `n/a (${reference.unavailable})` : duration(reference.wallMs.median);
+    const referenceRss = "unavailable" in reference ? "n/a" : reference.peakRssKb === undefined ? `n/a (${rssUnavailable})` : rss(reference.peakRssKb);
+    return [
+        result.corpus,
+        result.step,
+        duration(ours.inProcessMs.median),
+        duration(ours.wallMs.median),
+        reference.name,
+        referenceWall,
+        result.ratio === undefined ? "n/a" : `${result.ratio.toFixed(2)}x`,
+        targetText,
+        result.met === undefined ? "n/a" : result.met ? "yes" : "**no**",
+        rss(ours.peakRssKb),
+        referenceRss,
+        result.notes.join("; "),
+    ];
+}
+
+function uniqueCommands(steps: readonly StepResult[]): string[] {
+    return [...new Set(steps.flatMap((step) => ("command" in step.reference ? [step.reference.command] : [])))];
+}
+
+function tableRow(cells: readonly string[]): string {
+    return `| ${cells.map((cell) => cell.replace(/\|/g, "\\|")).join(" | ")} |`;
+}
+
+/** Milliseconds as `123 ms` or `1.23 s`. Pure. */
+function duration(ms: number): string {
+    return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+function loads(averages: readonly number[]): string {
+    return averages.map((load) => load.toFixed(2)).join(" ");
+}
+
+function rss(kib: number): string {
+    return megabytes(kib * 1024);
+}

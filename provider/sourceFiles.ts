@@ -158,6 +158,8 @@ function globEntries(root: string, include: string[], exclude: string[], links: 
             cwd: root,
             ignore: exclude,
             dot: true,
+            // Duplicates can only come from overlapping patterns; checking every entry for them costs.
+            unique: include.length > 1,
             // Directories and unresolvable links are returned too, so that a link that matched but
             // cannot be followed is reported instead of silently dropped; directories are skipped after.
             onlyFiles: false,

@@ -12,7 +12,7 @@ import { validateInputs, normalizeInputs } from "./validation";
 import { containsUnknown, UNKNOWN } from "./unknowns";
 import { diffLayerVersion } from "./diff";
 import { outputsFromAws, inputsFromAws, outputsAfterUpdate, stripUndefined, LayerVersionPolicyResponse } from "./outputs";
-import { permissionsFromPolicy, planPermissionChanges, samePermissions } from "./policy";
+import { permissionsFromPolicy, permissionsToRestore, samePermissions } from "./policy";
 import { awsErrorCode, callLambda, callLambdaOrMissing, createLambdaClient, LambdaCallError, resolveRegion } from "./lambdaClient";
 import { parseLayerVersionArn, LayerVersionRef } from "./layerVersionRef";
 import { buildLayerContent } from "./layerContent";
@@ -219,27 +219,6 @@ async function rolledBack(
             "run `pulumi refresh` to record the permissions as they are, then `pulumi up`";
     }
     return error;
-}
-
-/**
- * The permissions to restore after a failed update from `current` to `desired`: each statement the
- * update touched goes back to its `current` grant where `live` shows the update's doing (the desired
- * grant, or the statement removed on the way); a statement set to a third grant meanwhile, and every
- * statement the update did not touch, stays as it is live. Pure.
- */
-function permissionsToRestore(current: LayerPermission[], desired: LayerPermission[], live: LayerPermission[]): LayerPermission[] {
-    const plan = planPermissionChanges(current, desired);
-    const removedOnTheWay = new Set(plan.remove);
-    const touched = new Set([...plan.remove, ...plan.add.map((permission) => permission.statementId)]);
-    const find = (list: LayerPermission[], statementId: string) => list.find((permission) => permission.statementId === statementId);
-    const sameGrant = (a?: LayerPermission, b?: LayerPermission) => samePermissions(a ? [a] : [], b ? [b] : []);
-    const restored = [...touched].filter((statementId) => {
-        const liveGrant = find(live, statementId);
-        return sameGrant(liveGrant, find(desired, statementId)) || (!liveGrant && removedOnTheWay.has(statementId));
-    });
-    const keptLive = live.filter((permission) => !restored.includes(permission.statementId));
-    const putBack = current.filter((permission) => restored.includes(permission.statementId));
-    return [...keptLive, ...putBack];
 }
 
 /** DeleteLayerVersion, unless the version is retained; a version already gone counts as deleted. */

@@ -159,3 +159,24 @@ export function samePermissions(a: readonly LayerPermission[] | undefined, b: re
     const { remove, add } = planPermissionChanges(a, b);
     return remove.length === 0 && add.length === 0;
 }
+
+/**
+ * The permissions to restore after a failed update from `current` to `desired`: each statement the
+ * update touched goes back to its `current` grant where `live` shows the update's doing (the desired
+ * grant, or the statement removed on the way); a statement set to a third grant meanwhile, and every
+ * statement the update did not touch, stays as it is live. Pure.
+ */
+export function permissionsToRestore(current: LayerPermission[], desired: LayerPermission[], live: LayerPermission[]): LayerPermission[] {
+    const plan = planPermissionChanges(current, desired);
+    const removedOnTheWay = new Set(plan.remove);
+    const touched = new Set([...plan.remove, ...plan.add.map((permission) => permission.statementId)]);
+    const find = (list: LayerPermission[], statementId: string) => list.find((permission) => permission.statementId === statementId);
+    const sameGrant = (a?: LayerPermission, b?: LayerPermission) => samePermissions(a ? [a] : [], b ? [b] : []);
+    const restored = [...touched].filter((statementId) => {
+        const liveGrant = find(live, statementId);
+        return sameGrant(liveGrant, find(desired, statementId)) || (!liveGrant && removedOnTheWay.has(statementId));
+    });
+    const keptLive = live.filter((permission) => !restored.includes(permission.statementId));
+    const putBack = current.filter((permission) => restored.includes(permission.statementId));
+    return [...keptLive, ...putBack];
+}

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { canonicalPrincipal, permissionsFromPolicy, planPermissionChanges, policyFromStatements, samePermissions } from "../../provider/policy";
+import { canonicalPrincipal, permissionsFromPolicy, permissionsToRestore, planPermissionChanges, policyFromStatements, samePermissions } from "../../provider/policy";
 import { LayerPermission } from "../../provider/types";
 
 const RESOURCE = "arn:aws:lambda:us-east-1:123456789012:layer:my-layer:3";
@@ -181,5 +181,30 @@ describe("policyFromStatements", () => {
     it("throws on a statement that is not JSON or not a layer permission", () => {
         expect(() => policyFromStatements(["{"])).to.throw(/malformed: Statement\[0\] is not JSON/);
         expect(() => policyFromStatements([JSON.stringify(statement("a", "*")), "{}"])).to.throw(/malformed: Statement\[1\] has no Sid/);
+    });
+});
+
+describe("permissionsToRestore (after an update failed part-way)", () => {
+    const account = { statementId: "account", principal: "210987654321" };
+    const org = { statementId: "org", principal: "*", organizationId: "o-abcdefghij" };
+    const world = { statementId: "org", principal: "*" };
+    const added = { statementId: "added", principal: "*" };
+    const bySid = (list: LayerPermission[]) => [...list].sort((a, b) => a.statementId.localeCompare(b.statementId));
+
+    it("puts back a statement the update removed and drops one it added", () => {
+        const current = [account, org];
+        const desired = [org, added];
+        const live = [org, added]; // "account" removed, "added" added, then a later call failed
+        expect(bySid(permissionsToRestore(current, desired, live))).to.deep.equal(bySid([account, org]));
+    });
+
+    it("restores a changed grant that the update had already applied", () => {
+        expect(permissionsToRestore([org], [world], [world])).to.deep.equal([org]);
+    });
+
+    it("leaves alone a statement set to a third grant meanwhile, and statements the update did not touch", () => {
+        const third = { statementId: "org", principal: "123456789012" };
+        const untouched = { statementId: "other", principal: "*" };
+        expect(bySid(permissionsToRestore([org], [world], [third, untouched]))).to.deep.equal(bySid([third, untouched]));
     });
 });

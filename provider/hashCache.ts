@@ -12,9 +12,9 @@
  */
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import type { SourceFile } from "./sourceFiles";
+import { providerStateDirectory } from "./stateDirectory";
 
 /** The cache file's format. Files of any other format are ignored (and rewritten). */
 export const DIGEST_CACHE_FORMAT = "pulumi-lambda-layer/digest-cache/v1";
@@ -47,8 +47,7 @@ export function digestCacheDirectory(env: NodeJS.ProcessEnv = process.env): stri
     if (env.PULUMI_LAMBDA_LAYER_CACHE_DIR) {
         return path.resolve(env.PULUMI_LAMBDA_LAYER_CACHE_DIR);
     }
-    const cacheHome = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), ".cache");
-    return path.join(cacheHome, "pulumi-lambda-layer");
+    return providerStateDirectory(env);
 }
 
 /**

@@ -24,6 +24,7 @@ import {
 } from "@aws-sdk/client-lambda";
 import { callLambda, callLambdaOrMissing } from "./lambdaClient";
 import { parseLayerVersionArn } from "./layerVersionRef";
+import { providerStateDirectory } from "./stateDirectory";
 
 /** What one note says. */
 export interface PublishRecord {
@@ -65,8 +66,7 @@ export function journalDirectory(env: NodeJS.ProcessEnv = process.env): string {
     if (env.PULUMI_LAMBDA_LAYER_JOURNAL_DIR) {
         return path.resolve(env.PULUMI_LAMBDA_LAYER_JOURNAL_DIR);
     }
-    const cacheHome = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), ".cache");
-    return path.join(cacheHome, "pulumi-lambda-layer", "journal");
+    return path.join(providerStateDirectory(env), "journal");
 }
 
 /**

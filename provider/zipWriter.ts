@@ -1,27 +1,30 @@
 /**
- * Writes the layer's zip with yazl: the same files give the same bytes on every machine, timezone,
- * umask and checkout time (DESIGN.md section 3, "Zip"), for a given Node.js release (its bundled zlib
- * produces the deflate streams; the sourceHash, which decides replacement, does not depend on it).
+ * Writes the layer's zip: the same files give the same bytes on every machine, timezone, umask and
+ * checkout time (DESIGN.md section 3, "Zip"), for a given Node.js release (its bundled zlib produces the
+ * deflate streams; the sourceHash, which decides replacement, does not depend on it).
  *
- * Every entry is streamed from disk through yazl's own deflate stream, one file at a time, so memory
- * does not grow with file sizes (only per-entry metadata, about 1.5 KB, is kept for the central
- * directory). Node's zlib deflates on libuv's threadpool while this thread reads, checksums and writes.
- * Two things yazl cannot do without reaching into its internals, measured and left out (see the
- * README's packaging figures): it cannot take data that is already deflated, so entries cannot be
- * compressed ahead in parallel and stored when they do not shrink; and its `addBuffer`, which does
- * deflate several entries at once, keeps a 16 KiB zlib output slice alive per entry until the end,
- * so memory grows with the number of files.
+ * Entries are compressed on worker threads (entryCompression.ts), a batch of consecutive small files at
+ * a time or one big file streamed into a spill file, while this thread writes the finished batches in
+ * order. yazl, which wrote the zip before, deflates each entry through its own stream on one thread and
+ * cannot take data that is already compressed, so it could use neither core fully nor store what
+ * deflate does not shrink (see the README's performance figures). Memory stays flat: a bounded number
+ * of batches is in flight, big files are never held whole, and what is kept per entry is its central
+ * directory record.
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
-import { Transform, type Readable, type TransformCallback } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import * as yazl from "yazl";
+import * as os from "node:os";
+import * as path from "node:path";
+import { CompressionPool, type CompressionResult } from "./compressionPool";
+import { BatchCompressor, compressFileTo, EntryReadError, type CompressedBatch, type EntrySummary } from "./entryCompression";
 import { SourceError, type SourceFile } from "./sourceFiles";
+import type { CompressionRequest } from "./zipCompressWorker";
+import { centralDirectoryRecord, endOfArchive, localFileHeader, type ZipEntryRecord } from "./zipRecords";
 
 /**
  * How entries are compressed; part of the sourceHash (packaging settings). Change it only when the
- * published content changes: a new value gives every layer a new version.
+ * published content changes: a new value gives every layer a new version. (Storing entries that deflate
+ * does not shrink changed the zip's bytes, not its content, so it kept this value.)
  */
 export const ZIP_COMPRESSION = "deflate";
 
@@ -33,63 +36,219 @@ export interface WrittenZip {
     sha256Base64: string;
 }
 
-/**
- * Writes `files` (as listSourceFiles returns them, sorted by zipPath) to `destination` as a
- * deterministic zip. Rejects, naming the file, when one cannot be read or changed size since it was listed.
- */
-export async function writeLayerZip(files: readonly SourceFile[], destination: string): Promise<WrittenZip> {
-    const zip = new yazl.ZipFile();
-    const output = zip.outputStream as Readable; // a PassThrough; the typings only say ReadableStream
-    // Failures end the output with an error that names the file, which settles the pipeline below.
-    const fail = (file: SourceFile | undefined, error: Error) => output.destroy(fileError(file, error));
-    let current: SourceFile | undefined; // yazl reads one entry at a time, in order: a failure is this file's
-    zip.once("error", (error: Error) => fail(current, error)); // e.g. a size mismatch
-    for (const file of files) {
-        zip.addReadStreamLazy(file.zipPath, entryOptions(file), (giveStream) => {
-            current = file;
-            const stream = fs.createReadStream(file.absolutePath);
-            stream.once("error", (error) => fail(file, error)); // yazl does not listen for it
-            giveStream(null, stream);
-        });
-    }
-    zip.end();
-    const digest = new DigestingCounter();
-    await pipeline(output, digest, fs.createWriteStream(destination));
-    return { bytes: digest.bytes, sha256Base64: digest.sha256.digest("base64") };
+/** Where the work is done; none of it changes the zip's bytes. */
+export interface ZipTuning {
+    /** A batch of files compressed together closes once its files hold this many bytes. */
+    batchBytes: number;
+    /** Files larger than this are each a batch of their own, streamed from disk through a spill file rather than read whole. */
+    streamedFileBytes: number;
+    /** With less content than this, files are compressed on the calling thread: starting workers costs about 40 ms. */
+    workersFromBytes: number;
+}
+
+/** Batches of about 1 MiB keep messages between threads few and the memory each thread needs small. */
+export const DEFAULT_ZIP_TUNING: ZipTuning = { batchBytes: 1 << 20, streamedFileBytes: 1 << 20, workersFromBytes: 4 << 20 };
+
+/** Batches compressed ahead of the one being written, per thread: enough to keep every worker busy. */
+const BATCHES_AHEAD_PER_THREAD = 8;
+
+/** writev takes at most IOV_MAX (1024 on Linux) buffers per call. */
+const MAX_WRITE_PARTS = 1024;
+
+/** Consecutive files compressed together (`first` to before `end`), or one big file streamed. */
+export interface Batch {
+    first: number;
+    end: number;
+    streamed: boolean;
 }
 
 /**
- * The same options for every entry but the mode. The date is 1980-01-01 00:00:00, the earliest a DOS
- * date can say; yazl encodes DOS times in local time, so the date is built in local time too, which
- * gives the same fields in every TZ, and the extended (UTC) timestamp field is left out. `size` makes
- * yazl fail when a file no longer has the size it was listed (and hashed) with.
+ * Writes `files` (as listSourceFiles returns them, sorted by zipPath) to `destination` as a
+ * deterministic zip. Rejects, naming the file, when one cannot be read or changed since it was listed;
+ * `destination` is removed then.
  */
-function entryOptions(file: SourceFile): Partial<yazl.ReadStreamOptions> {
+export async function writeLayerZip(files: readonly SourceFile[], destination: string, tuning: ZipTuning = DEFAULT_ZIP_TUNING): Promise<WrittenZip> {
+    const batches = planBatches(files, tuning);
+    const spillDirectory = batches.some((batch) => batch.streamed) ? fs.mkdtempSync(path.join(os.tmpdir(), "lambda-layer-zip-")) : undefined;
+    const contentBytes = files.reduce((total, file) => total + file.size, 0);
+    const compressor = contentBytes < tuning.workersFromBytes ? compressorHere() : compressorOnWorkers(os.availableParallelism());
+    const output = new ZipOutput(fs.openSync(destination, "w"));
+    let written: WrittenZip | undefined;
+    try {
+        await writeBatches(files, batches, compressor, output, spillDirectory);
+        written = output.finish();
+        return written;
+    } catch (error) {
+        throw error instanceof EntryReadError ? unreadable(error) : error;
+    } finally {
+        output.close();
+        await compressor.close();
+        if (spillDirectory !== undefined) {
+            fs.rmSync(spillDirectory, { recursive: true, force: true });
+        }
+        if (written === undefined) {
+            fs.rmSync(destination, { force: true });
+        }
+    }
+}
+
+/** Cuts `files` into batches of about `tuning.batchBytes`, each file over `tuning.streamedFileBytes` alone and streamed. Pure. */
+export function planBatches(files: readonly { size: number }[], tuning: Pick<ZipTuning, "batchBytes" | "streamedFileBytes">): Batch[] {
+    const batches: Batch[] = [];
+    let first = 0;
+    let bytes = 0;
+    const close = (end: number) => {
+        if (end > first) {
+            batches.push({ first, end, streamed: false });
+        }
+        first = end;
+        bytes = 0;
+    };
+    files.forEach((file, index) => {
+        if (file.size > tuning.streamedFileBytes) {
+            close(index);
+            batches.push({ first: index, end: index + 1, streamed: true });
+            first = index + 1;
+            return;
+        }
+        bytes += file.size;
+        if (bytes >= tuning.batchBytes) {
+            close(index + 1);
+        }
+    });
+    close(files.length);
+    return batches;
+}
+
+/** Compresses requests: on worker threads, or on this thread when there is too little to be worth starting them. */
+interface Compressor {
+    threads: number;
+    compress(request: CompressionRequest): Promise<CompressionResult>;
+    close(): Promise<void>;
+}
+
+function compressorHere(): Compressor {
+    const here = new BatchCompressor();
     return {
-        mtime: new Date(1980, 0, 1),
-        forceDosTimestamp: true,
-        mode: file.executable ? 0o100755 : 0o100644,
-        compress: true,
-        size: file.size,
+        threads: 1,
+        compress: async ({ files, spillPath }) => (spillPath === undefined ? { compressed: here.compress(files) } : { spilled: await compressFileTo(files[0], spillPath) }),
+        close: async () => undefined,
     };
 }
 
-function fileError(file: SourceFile | undefined, error: Error): Error {
-    if (file === undefined) {
-        return error;
-    }
-    const problem = /unexpected number of bytes/.test(error.message) ? `changed while the zip was written (it was ${file.size} bytes when listed); run the command again` : `cannot be read: ${error.message}`;
-    return new SourceError("source.path", `source.path: ${file.absolutePath} ${problem}`);
+function compressorOnWorkers(threads: number): Compressor {
+    const pool = new CompressionPool(threads);
+    return { threads, compress: (request) => pool.compress(request), close: () => pool.close() };
 }
 
-/** Passes the zip through, counting its bytes and hashing them. */
-class DigestingCounter extends Transform {
-    bytes = 0;
-    readonly sha256 = createHash("sha256");
-
-    override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-        this.bytes += chunk.length;
-        this.sha256.update(chunk);
-        callback(null, chunk);
+/** Writes every batch in order, keeping up to a window of batches compressing ahead of it. */
+async function writeBatches(files: readonly SourceFile[], batches: readonly Batch[], compressor: Compressor, output: ZipOutput, spillDirectory: string | undefined): Promise<void> {
+    const window = compressor.threads * BATCHES_AHEAD_PER_THREAD;
+    const spillPath = (batch: number) => (batches[batch].streamed ? path.join(spillDirectory!, `${batch}.entry`) : undefined);
+    const ahead = new Map<number, Promise<CompressionResult>>();
+    let submitted = 0;
+    for (let index = 0; index < batches.length; index++) {
+        for (; submitted < batches.length && submitted < index + window; submitted++) {
+            const { first, end } = batches[submitted];
+            const request = { batch: submitted, files: files.slice(first, end).map(({ absolutePath, size }) => ({ absolutePath, size })), spillPath: spillPath(submitted) };
+            const compressing = compressor.compress(request);
+            compressing.catch(() => undefined); // awaited in its turn below; until then its failure is not unhandled
+            ahead.set(submitted, compressing);
+        }
+        const result = await ahead.get(index)!;
+        ahead.delete(index);
+        const { first, end } = batches[index];
+        if ("spilled" in result) {
+            output.appendSpilled(files[first], result.spilled, spillPath(index)!);
+        } else {
+            output.appendBatch(files.slice(first, end), result.compressed);
+        }
     }
+}
+
+/** The archive being written: where the next byte goes, its sha256 so far, and the central directory records. */
+class ZipOutput {
+    position = 0;
+    private readonly sha256 = createHash("sha256");
+    private readonly directory: Buffer[] = [];
+    private readonly copyBuffer = Buffer.allocUnsafe(1 << 20);
+
+    constructor(private readonly fd: number) {}
+
+    /** Appends compressed entries, each after its local header. */
+    appendBatch(files: readonly SourceFile[], compressed: CompressedBatch): void {
+        const parts: Buffer[] = [];
+        let dataAt = 0;
+        let offset = this.position;
+        files.forEach((file, index) => {
+            const entry = compressed.entries[index];
+            const header = this.header(file, entry, offset);
+            parts.push(header, compressed.data.subarray(dataAt, dataAt + entry.compressedSize));
+            dataAt += entry.compressedSize;
+            offset += header.length + entry.compressedSize;
+        });
+        this.writeAll(parts);
+    }
+
+    /** Appends an entry whose data was compressed into `spillPath`, copying it, then removes the spill file. */
+    appendSpilled(file: SourceFile, entry: EntrySummary, spillPath: string): void {
+        this.writeAll([this.header(file, entry, this.position)]);
+        const fd = fs.openSync(spillPath, "r");
+        try {
+            for (let copied = 0; copied < entry.compressedSize; ) {
+                const read = fs.readSync(fd, this.copyBuffer, 0, Math.min(this.copyBuffer.length, entry.compressedSize - copied), copied);
+                if (read === 0) {
+                    throw new Error(`the spill file ${spillPath} ended after ${copied} of ${entry.compressedSize} bytes`);
+                }
+                this.writeAll([this.copyBuffer.subarray(0, read)]);
+                copied += read;
+            }
+        } finally {
+            fs.closeSync(fd);
+        }
+        fs.rmSync(spillPath);
+    }
+
+    /** Appends the central directory and the end records; what was written. */
+    finish(): WrittenZip {
+        const directoryOffset = this.position;
+        const directory = Buffer.concat(this.directory);
+        this.writeAll([directory, endOfArchive(this.directory.length, directoryOffset, directory.length)]);
+        return { bytes: this.position, sha256Base64: this.sha256.digest("base64") };
+    }
+
+    close(): void {
+        fs.closeSync(this.fd);
+    }
+
+    /** The local header of an entry that starts at `localHeaderOffset`; its record is kept for the central directory. */
+    private header(file: SourceFile, entry: EntrySummary, localHeaderOffset: number): Buffer {
+        const record: ZipEntryRecord = { name: Buffer.from(file.zipPath, "utf8"), executable: file.executable, uncompressedSize: file.size, localHeaderOffset, ...entry };
+        this.directory.push(centralDirectoryRecord(record));
+        return localFileHeader(record);
+    }
+
+    /** Writes `parts` one after another at the current position, with as few system calls as the OS allows. */
+    private writeAll(parts: readonly Buffer[]): void {
+        const pending = parts.filter((part) => part.length > 0);
+        for (const part of pending) {
+            this.sha256.update(part);
+        }
+        let next = 0;
+        while (next < pending.length) {
+            let written = fs.writevSync(this.fd, pending.slice(next, next + MAX_WRITE_PARTS), this.position);
+            this.position += written;
+            for (; next < pending.length && written >= pending[next].length; next++) {
+                written -= pending[next].length;
+            }
+            if (written > 0) {
+                pending[next] = pending[next].subarray(written); // a short write: the rest of this part goes next
+            }
+        }
+    }
+}
+
+function unreadable(error: EntryReadError): SourceError {
+    const problem = error.changed ? `changed while the zip was written (${error.reason}); run the command again` : `cannot be read: ${error.reason}`;
+    return new SourceError("source.path", `source.path: ${error.filePath} ${problem}`);
 }

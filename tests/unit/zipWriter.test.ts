@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -5,7 +6,7 @@ import { expect } from "chai";
 import JSZip from "jszip";
 import { listSourceFiles, SourceError } from "../../provider/sourceFiles";
 import type { LayerSource } from "../../provider/types";
-import { writeLayerZip } from "../../provider/zipWriter";
+import { DEFAULT_ZIP_TUNING, writeLayerZip, type ZipTuning } from "../../provider/zipWriter";
 import { removeTempDirs, runInNode, setTimes, tempDir, withUmask077, writeTree, type TreeFile } from "./fileTrees";
 
 const tree: Record<string, TreeFile> = {
@@ -82,22 +83,36 @@ describe("writeLayerZip", function () {
         }
     });
 
-    it("keeps big trees intact and deterministic: many small files, files streamed from disk, incompressible data", async () => {
-        const files: Record<string, TreeFile> = {};
-        for (let index = 0; index < 300; index++) {
-            files[`small/${String(index).padStart(3, "0")}.txt`] = `line ${index}\n`.repeat(index);
+    it("keeps big trees intact: many small files, files streamed from disk, incompressible data stored", async () => {
+        const root = writeTree(tempDir(), bigTree());
+        const { zipPath, bytes } = await zipTree(root);
+        const zip = await JSZip.loadAsync(bytes);
+        expect(Object.keys(zip.files)).to.have.length(342);
+        expect((await zip.file("big/random.bin")!.async("nodebuffer")).equals(fs.readFileSync(path.join(root, "big/random.bin")))).to.equal(true);
+        expect(await zip.file("small/299.txt")!.async("string")).to.equal(`line 299\n`.repeat(299));
+        expect(readWithPython(zipPath)).to.deep.equal({
+            testzip: null,
+            methods: { "big/random.bin": "stored", "big/text.txt": "deflated", "medium/00.bin": "stored", "medium/00.txt": "deflated", "small/000.txt": "stored", "small/299.txt": "deflated" },
+        });
+        expect(bytes.length).to.be.lessThan((6 << 20) + 20 * 100_000 + 200_000);
+    });
+
+    it("writes the same bytes whichever thread compresses an entry, and however the files are batched or streamed", async () => {
+        const files = listSourceFiles({ path: writeTree(tempDir(), bigTree()) }, "/");
+        const bytesWith = async (tuning: ZipTuning) => {
+            const zipPath = path.join(tempDir("zip-"), "layer.zip");
+            await writeLayerZip(files, zipPath, tuning);
+            return fs.readFileSync(zipPath);
+        };
+        const usual = await bytesWith(DEFAULT_ZIP_TUNING);
+        const variants: ZipTuning[] = [
+            { batchBytes: 1, streamedFileBytes: Infinity, workersFromBytes: 0 }, // one file per batch, every one on a worker
+            { batchBytes: Infinity, streamedFileBytes: Infinity, workersFromBytes: Infinity }, // one batch, on this thread
+            { batchBytes: 64 << 10, streamedFileBytes: 0, workersFromBytes: 0 }, // every file streamed
+        ];
+        for (const tuning of variants) {
+            expect((await bytesWith(tuning)).equals(usual)).to.equal(true, JSON.stringify(tuning));
         }
-        files["big/random.bin"] = pseudoRandomBytes(6 << 20); // over the size that is streamed, and incompressible
-        files["big/text.txt"] = "compressible ".repeat(400_000);
-        const root = writeTree(tempDir(), files);
-        const first = await zipTree(root);
-        const zip = await JSZip.loadAsync(first.bytes);
-        expect(Object.keys(zip.files)).to.have.length(302);
-        expect((await zip.file("big/random.bin")!.async("nodebuffer")).equals(files["big/random.bin"] as Buffer)).to.equal(true);
-        expect(await zip.file("small/299.txt")!.async("string")).to.equal(files["small/299.txt"]);
-        expect(first.bytes.length).to.be.lessThan((6 << 20) + 200_000);
-        const second = await zipTree(root);
-        expect(second.bytes.equals(first.bytes)).to.equal(true);
     });
 
     it("fails, naming the file, when a file changed size or vanished after it was listed", async () => {
@@ -115,12 +130,72 @@ describe("writeLayerZip", function () {
         fs.rmSync(path.join(root, "bin", "tool"));
         expect(await failureOf()).to.include(path.join("bin", "tool")).and.include("cannot be read").and.include("ENOENT");
     });
+
+    it("fails the same way for a streamed file, and leaves no partial zip and no spill file behind", async () => {
+        const root = writeTree(tempDir(), { "big.txt": "big ".repeat(100_000), "small.txt": "small" });
+        const listed = listSourceFiles({ path: root }, "/");
+        const tuning = { ...DEFAULT_ZIP_TUNING, streamedFileBytes: 1000, workersFromBytes: 0 };
+        const spillRoot = tempDir("spill-");
+        const zipInto = (zipPath: string) => withTemporaryDirectory(spillRoot, () => writeLayerZip(listed, zipPath, tuning));
+        await zipInto(path.join(tempDir("zip-"), "layer.zip"));
+        expect(fs.readdirSync(spillRoot)).to.deep.equal([]);
+
+        fs.appendFileSync(path.join(root, "big.txt"), "more");
+        const zipPath = path.join(tempDir("zip-"), "layer.zip");
+        const error = await zipInto(zipPath).then(() => undefined, (caught: unknown) => caught);
+        expect(error).to.be.instanceOf(SourceError);
+        expect((error as Error).message).to.include("big.txt").and.include("changed while the zip was written");
+        expect(fs.existsSync(zipPath)).to.equal(false);
+        expect(fs.readdirSync(spillRoot)).to.deep.equal([]);
+    });
 });
 
+/** Runs `action` with os.tmpdir() (where spill files go) pointed at `directory`. */
+async function withTemporaryDirectory<T>(directory: string, action: () => Promise<T>): Promise<T> {
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = directory;
+    try {
+        return await action();
+    } finally {
+        if (saved === undefined) {
+            delete process.env.TMPDIR;
+        } else {
+            process.env.TMPDIR = saved;
+        }
+    }
+}
+
+/** Small files, medium ones batched on workers (text and incompressible), and big ones streamed. */
+function bigTree(): Record<string, TreeFile> {
+    const files: Record<string, TreeFile> = {};
+    for (let index = 0; index < 300; index++) {
+        files[`small/${String(index).padStart(3, "0")}.txt`] = `line ${index}\n`.repeat(index);
+    }
+    for (let index = 0; index < 20; index++) {
+        const name = String(index).padStart(2, "0");
+        files[`medium/${name}.txt`] = `medium ${index} `.repeat(20_000);
+        files[`medium/${name}.bin`] = pseudoRandomBytes(100_000, name);
+    }
+    files["big/random.bin"] = pseudoRandomBytes(6 << 20, "big"); // over the size that is streamed, and incompressible
+    files["big/text.txt"] = "compressible ".repeat(400_000);
+    return files;
+}
+
+/** How Python's zipfile, a reader independent of ours and of jszip, finds the archive, and how it says some entries are compressed. */
+function readWithPython(zipPath: string): { testzip: string | null; methods: Record<string, string> } {
+    const script = `
+import json, sys, zipfile
+names = ["big/random.bin", "big/text.txt", "medium/00.bin", "medium/00.txt", "small/000.txt", "small/299.txt"]
+with zipfile.ZipFile(sys.argv[1]) as archive:
+    methods = {name: {0: "stored", 8: "deflated"}[archive.getinfo(name).compress_type] for name in names}
+    print(json.dumps({"testzip": archive.testzip(), "methods": methods}))`;
+    return JSON.parse(execFileSync("python3", ["-c", script, zipPath], { encoding: "utf8" }));
+}
+
 /** Deterministic incompressible bytes. */
-function pseudoRandomBytes(length: number): Buffer {
+function pseudoRandomBytes(length: number, seed = "seed"): Buffer {
     const chunks: Buffer[] = [];
-    let block = createHash("sha256").update("seed").digest();
+    let block = createHash("sha256").update(seed).digest();
     for (let size = 0; size < length; size += block.length) {
         chunks.push(block);
         block = createHash("sha256").update(block).digest();

@@ -1,0 +1,192 @@
+/**
+ * How entries are compressed: DEFLATE at zlib's default level, unless that does not make an entry
+ * smaller (already-compressed files: images, jars, wheels, random data), in which case it is stored.
+ * The choice depends on the content alone, so it is the same on every machine; and deflate's output
+ * does not depend on how the input is cut into chunks, so a file read whole and a file streamed give
+ * the same bytes. Used by the compression workers, and on the calling thread for small trees.
+ */
+import * as fs from "node:fs";
+import { pipeline } from "node:stream/promises";
+import * as zlib from "node:zlib";
+import { DEFLATED, STORED } from "./zipRecords";
+
+/** zlib's default; `zip -6` uses the same. */
+export const DEFLATE_LEVEL = 6;
+
+/** A file to compress: where to read it, and the size it was listed (and hashed) with. */
+export interface FileToCompress {
+    absolutePath: string;
+    size: number;
+}
+
+/** How an entry was compressed: what its local header and central directory record say. */
+export interface EntrySummary {
+    /** `STORED` or `DEFLATED`. */
+    method: number;
+    /** CRC-32 of the uncompressed content. */
+    crc32: number;
+    /** Bytes of data after the local header. */
+    compressedSize: number;
+}
+
+/** The entries of consecutive files, compressed, and the data of all of them, concatenated. */
+export interface CompressedBatch {
+    entries: EntrySummary[];
+    data: Buffer;
+}
+
+/** A file that could not be read, or no longer has the size it was listed with. */
+export class EntryReadError extends Error {
+    constructor(
+        readonly filePath: string,
+        readonly reason: string,
+        /** True when the file was read but differs from the listing. */
+        readonly changed: boolean,
+    ) {
+        super(`${filePath}: ${reason}`);
+        this.name = "EntryReadError";
+    }
+}
+
+/** `content` deflated, or as it is when deflating does not shrink it; and its CRC. */
+export function compressEntry(content: Buffer): EntrySummary & { data: Buffer } {
+    const crc32 = zlib.crc32(content);
+    if (content.length > 0) {
+        const deflated = zlib.deflateRawSync(content, { level: DEFLATE_LEVEL });
+        if (keepsDeflated(content.length, deflated.length)) {
+            return { method: DEFLATED, crc32, compressedSize: deflated.length, data: deflated };
+        }
+    }
+    return { method: STORED, crc32, compressedSize: content.length, data: content };
+}
+
+/** Whether deflated data is worth keeping: only when it is smaller than the content. Pure. */
+export function keepsDeflated(contentBytes: number, deflatedBytes: number): boolean {
+    return deflatedBytes < contentBytes;
+}
+
+/**
+ * Reads and compresses batches of files, one thread's worth: the buffers it reads into and gathers
+ * output in are kept from batch to batch, so that a batch leaves behind only its result and deflate's
+ * own output (memory that would otherwise wait for the garbage collector in every thread).
+ */
+export class BatchCompressor {
+    private readBuffer: Buffer = Buffer.alloc(0);
+    private output: Buffer = Buffer.alloc(0);
+
+    /** Reads and compresses `files`, in order. Throws EntryReadError for the first file that cannot be read or changed size. */
+    compress(files: readonly FileToCompress[]): CompressedBatch {
+        // A stored entry is the size of its content and a deflated one smaller, so the content's size is room enough.
+        this.output = atLeast(this.output, files.reduce((total, file) => total + file.size, 0));
+        const entries: EntrySummary[] = [];
+        let used = 0;
+        for (const file of files) {
+            const { data, ...entry } = compressEntry(this.read(file));
+            used += data.copy(this.output, used);
+            entries.push(entry);
+        }
+        // Its own memory, not a slice of a shared pool, so that it can be transferred to another thread.
+        const result = Buffer.allocUnsafeSlow(used);
+        this.output.copy(result, 0, 0, used);
+        return { entries, data: result };
+    }
+
+    /** The file's content, in the reused read buffer: valid until the next read. */
+    private read(file: FileToCompress): Buffer {
+        this.readBuffer = atLeast(this.readBuffer, file.size + 1); // one byte more, to see a file that grew
+        const length = withOpenFile(file, (fd) => readFully(fd, this.readBuffer, file));
+        if (length !== file.size) {
+            throw changedSize(file, length > file.size ? "larger" : `${length} bytes`);
+        }
+        return this.readBuffer.subarray(0, length);
+    }
+}
+
+/**
+ * Compresses one file into `spillPath`, streaming, for files too big to hold: deflated, or copied as
+ * it is when deflating did not shrink it (then read a second time, and required to have the same CRC).
+ */
+export async function compressFileTo(file: FileToCompress, spillPath: string): Promise<EntrySummary> {
+    const deflated = await streamFile(file, spillPath, true);
+    if (keepsDeflated(file.size, deflated.written)) {
+        return { method: DEFLATED, crc32: deflated.crc32, compressedSize: deflated.written };
+    }
+    const stored = await streamFile(file, spillPath, false);
+    if (stored.crc32 !== deflated.crc32) {
+        throw new EntryReadError(file.absolutePath, "its content changed while it was read", true);
+    }
+    return { method: STORED, crc32: stored.crc32, compressedSize: stored.written };
+}
+
+/** Copies the file to `target`, deflated or not; its CRC and the bytes written. Throws EntryReadError when it cannot be read or changed size. */
+async function streamFile(file: FileToCompress, target: string, deflate: boolean): Promise<{ crc32: number; written: number }> {
+    let crc32 = 0;
+    let bytesRead = 0;
+    let written = 0;
+    const measureInput = async function* (chunks: AsyncIterable<Buffer>) {
+        for await (const chunk of chunks) {
+            crc32 = zlib.crc32(chunk, crc32);
+            bytesRead += chunk.length;
+            yield chunk;
+        }
+    };
+    const measureOutput = async function* (chunks: AsyncIterable<Buffer>) {
+        for await (const chunk of chunks) {
+            written += chunk.length;
+            yield chunk;
+        }
+    };
+    const source = fs.createReadStream(file.absolutePath, { highWaterMark: 1 << 20 });
+    const output = fs.createWriteStream(target);
+    try {
+        await (deflate
+            ? pipeline(source, measureInput, zlib.createDeflateRaw({ level: DEFLATE_LEVEL }), measureOutput, output)
+            : pipeline(source, measureInput, measureOutput, output));
+    } catch (error) {
+        throw new EntryReadError(file.absolutePath, (error as Error).message, false);
+    }
+    if (bytesRead !== file.size) {
+        throw changedSize(file, `${bytesRead} bytes`);
+    }
+    return { crc32, written };
+}
+
+function changedSize(file: FileToCompress, now: string): EntryReadError {
+    return new EntryReadError(file.absolutePath, `it is ${now} now, ${file.size} bytes when listed`, true);
+}
+
+function withOpenFile<T>(file: FileToCompress, use: (fd: number) => T): T {
+    let fd: number;
+    try {
+        fd = fs.openSync(file.absolutePath, "r");
+    } catch (error) {
+        throw new EntryReadError(file.absolutePath, (error as Error).message, false);
+    }
+    try {
+        return use(fd);
+    } finally {
+        fs.closeSync(fd);
+    }
+}
+
+/** Reads until the buffer is full or the file ends; the number of bytes read. */
+function readFully(fd: number, buffer: Buffer, file: FileToCompress): number {
+    let length = 0;
+    try {
+        while (length < buffer.length) {
+            const read = fs.readSync(fd, buffer, length, buffer.length - length, null);
+            if (read === 0) {
+                break;
+            }
+            length += read;
+        }
+    } catch (error) {
+        throw new EntryReadError(file.absolutePath, (error as Error).message, false);
+    }
+    return length;
+}
+
+/** `buffer` when it holds `size` bytes, else a new one that does (with room to grow, so that it is rarely replaced). */
+function atLeast(buffer: Buffer, size: number): Buffer {
+    return buffer.length >= size ? buffer : Buffer.allocUnsafeSlow(Math.max(size, buffer.length * 2, 64 * 1024));
+}

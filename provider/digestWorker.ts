@@ -1,22 +1,9 @@
 /**
- * Entry point of a digest worker thread: digests the files it is given (`workerData.filePaths`) and
- * posts back their sha256s, concatenated (32 bytes each), or the file that could not be read.
+ * Entry point of the helper thread: takes its share of each job it is sent (sharedWork.ts), stat'ing or
+ * digesting files into shared memory. It posts nothing back: the calling thread watches the shared
+ * counters, and finishes any work this thread leaves.
  */
-import { parentPort, workerData } from "node:worker_threads";
-import { digestFiles, FileReadError } from "./fileDigest";
+import { parentPort } from "node:worker_threads";
+import { runAsHelper, type SharedJob } from "./sharedWork";
 
-/** What a digest worker posts back. */
-export type DigestWorkerReply = { digests: Uint8Array } | { failedPath: string; reason: string };
-
-function reply(filePaths: string[]): DigestWorkerReply {
-    try {
-        return { digests: Buffer.concat(digestFiles(filePaths)) };
-    } catch (error) {
-        if (error instanceof FileReadError) {
-            return { failedPath: error.filePath, reason: error.reason };
-        }
-        throw error;
-    }
-}
-
-parentPort?.postMessage(reply((workerData as { filePaths: string[] }).filePaths));
+parentPort?.on("message", (job: SharedJob) => runAsHelper(job));

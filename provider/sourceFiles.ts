@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import fg from "fast-glob";
+import { FileStatError, fileStatsFor, statFileInto, type FileStats } from "./fileStats";
 import type { LayerSource } from "./types";
 
 /** Bad content, named by the input at fault (`source.path`, `source.include`, `zipFile`, ...), so `check` can report it. */
@@ -21,7 +22,7 @@ export class SourceError extends Error {
     }
 }
 
-/** One file of the layer: where it goes in the zip, where to read it, and what the digest cache keys on. */
+/** One file of the layer: where it goes in the zip, where to read it, its size and its mode. */
 export interface SourceFile {
     /** The entry name in the zip: POSIX separators, relative, prefix included. */
     zipPath: string;
@@ -30,10 +31,16 @@ export interface SourceFile {
     /** The owner-execute bit of the file (of a link's target), kept in the zip as mode 0755; otherwise 0644. */
     executable: boolean;
     size: number;
-    mtimeNs: bigint;
-    ctimeNs: bigint;
-    ino: bigint;
-    dev: bigint;
+}
+
+/** A file as the listing finds it, before it is stat'ed. */
+export interface ListedFile {
+    /** The entry name in the zip: POSIX separators, relative, prefix included. */
+    zipPath: string;
+    /** The path below `source.path`, POSIX separators, without the prefix: the digest cache's key. */
+    relativePath: string;
+    /** The path to read the content from (through any symlink that was followed). */
+    absolutePath: string;
 }
 
 /** `source.include` when it is not given: every file, dot files included. */
@@ -42,19 +49,30 @@ export const DEFAULT_INCLUDE: readonly string[] = ["**/*"];
 /**
  * The files of `source` (its `path` resolved against `baseDir`), sorted by `zipPath`.
  * Throws SourceError for a missing directory, bad patterns or prefix, a symlink that is broken, loops,
- * or leaves `source.path` without `followSymlinks`, a special file, or when nothing matches.
+ * or leaves `source.path` without `followSymlinks`, a special file, a file that cannot be stat'ed, or
+ * when nothing matches.
  */
 export function listSourceFiles(source: LayerSource, baseDir: string): SourceFile[] {
+    const listed = listSourcePaths(source, baseDir);
+    return sourceFilesOf(listed, statListedFiles(listed));
+}
+
+/**
+ * `listSourceFiles` without the stat: the files' names, sorted by `zipPath`, with the same checks.
+ * `onDirectoryRead` is told the running count of entries read, so that a caller can prepare for a big tree.
+ */
+export function listSourcePaths(source: LayerSource, baseDir: string, onDirectoryRead?: (entriesRead: number) => void): ListedFile[] {
     const root = path.resolve(baseDir, source.path);
     const rootReal = realSourceRoot(root);
     const prefix = normalizePrefix(source.prefix);
     const include = checkedPatterns(source.include ?? DEFAULT_INCLUDE, "source.include");
     const exclude = checkedPatterns(source.exclude ?? [], "source.exclude");
-    const links = new SymlinkGuard(root, rootReal, source.followSymlinks === true);
+    const links = new SymlinkGuard(root, rootReal, source.followSymlinks === true, onDirectoryRead);
 
+    const rootPrefix = root.endsWith(path.sep) ? root : root + path.sep;
     const files = globEntries(root, include, exclude, links)
         .filter((entry) => !entry.dirent.isDirectory())
-        .map((entry) => sourceFileOf(entry, root, prefix, links));
+        .map((entry) => listedFileOf(entry, rootPrefix, prefix, links));
     links.assertNamedLinksResolved(include);
     if (files.length === 0) {
         throw new SourceError(
@@ -63,6 +81,32 @@ export function listSourceFiles(source: LayerSource, baseDir: string): SourceFil
         );
     }
     return sortByZipPath(files);
+}
+
+/** Stats `files` on this thread. Throws SourceError naming the file that cannot be stat'ed. */
+export function statListedFiles(files: readonly ListedFile[]): FileStats {
+    const stats = fileStatsFor(files.length);
+    try {
+        files.forEach((file, index) => statFileInto(file.absolutePath, stats, index));
+    } catch (error) {
+        throw error instanceof FileStatError ? unstatableFileError(files[error.index], error.reason) : error;
+    }
+    return stats;
+}
+
+/** The SourceError for a listed file that cannot be stat'ed (it vanished, or its folder is not searchable). */
+export function unstatableFileError(file: ListedFile, reason: string): SourceError {
+    return new SourceError("source.path", `source.path: cannot read ${file.relativePath}: ${reason}`);
+}
+
+/** The listed files with their sizes and modes from `stats` (in the same order). */
+export function sourceFilesOf(files: readonly ListedFile[], stats: FileStats): SourceFile[] {
+    return files.map((file, index) => ({
+        zipPath: file.zipPath,
+        absolutePath: file.absolutePath,
+        executable: stats.executable[index] === 1,
+        size: stats.sizes[index],
+    }));
 }
 
 /**
@@ -125,7 +169,25 @@ function codePointRank(unit: number): number {
 
 /** `files` sorted by `compareZipPaths` of their `zipPath` (a new array). */
 export function sortByZipPath<T extends { zipPath: string }>(files: readonly T[]): T[] {
-    return [...files].sort((a, b) => compareZipPaths(a.zipPath, b.zipPath));
+    if (isSortedByZipPath(files)) {
+        return [...files];
+    }
+    // Without surrogates or units from U+E000 up, UTF-16 order is code-point order: the engine's own comparison is right, and much faster.
+    const byUnits = files.every((file) => !SHIFTED_UNITS.test(file.zipPath));
+    return [...files].sort(byUnits ? (a, b) => (a.zipPath < b.zipPath ? -1 : a.zipPath > b.zipPath ? 1 : 0) : (a, b) => compareZipPaths(a.zipPath, b.zipPath));
+}
+
+/** The UTF-16 units whose order differs from their code points' (see codePointRank). */
+const SHIFTED_UNITS = /[\ud800-\uffff]/;
+
+/** Whether `files` are already in `compareZipPaths` order: one pass, where sorting takes n log n comparisons. Pure. */
+export function isSortedByZipPath(files: readonly { zipPath: string }[]): boolean {
+    for (let index = 1; index < files.length; index++) {
+        if (compareZipPaths(files[index - 1].zipPath, files[index].zipPath) > 0) {
+            return false;
+        }
+    }
+    return true;
 }
 
 function realSourceRoot(root: string): string {
@@ -176,10 +238,12 @@ function globEntries(root: string, include: string[], exclude: string[], links: 
     }
 }
 
-function sourceFileOf(entry: fg.Entry, root: string, prefix: string, links: SymlinkGuard): SourceFile {
+/** `rootPrefix` is source.path ending in a separator. */
+function listedFileOf(entry: fg.Entry, rootPrefix: string, prefix: string, links: SymlinkGuard): ListedFile {
     // fast-glob gives normalized paths, except with a leading "./" when a pattern has one.
     const relativePath = isSafeRelativePath(entry.path) ? entry.path : path.posix.normalize(entry.path);
-    const absolutePath = path.join(root, relativePath);
+    // A safe relative path has no ".", ".." or empty segment: appending it is path.join, without its cost per file.
+    const absolutePath = rootPrefix + (path.sep === "/" ? relativePath : relativePath.split("/").join(path.sep));
     if (!isSafeRelativePath(relativePath)) {
         throw new SourceError("source.path", `source.path: the file name ${JSON.stringify(relativePath)} cannot be a zip entry (backslash, "..", or absolute); rename it or add it to source.exclude`);
     }
@@ -189,27 +253,8 @@ function sourceFileOf(entry: fg.Entry, root: string, prefix: string, links: Syml
     if (!entry.dirent.isFile()) {
         throw new SourceError("source.path", `source.path: ${relativePath} is not a regular file (a socket, FIFO or device); add it to source.exclude`);
     }
-    links.assertInside(relativePath, absolutePath);
-    const stats = statFile(relativePath, absolutePath);
-    return {
-        zipPath: prefix + relativePath,
-        absolutePath,
-        // git's rule: the owner's execute bit decides between 0755 and 0644.
-        executable: (stats.mode & 0o100n) !== 0n,
-        size: Number(stats.size),
-        mtimeNs: stats.mtimeNs,
-        ctimeNs: stats.ctimeNs,
-        ino: stats.ino,
-        dev: stats.dev,
-    };
-}
-
-function statFile(relativePath: string, absolutePath: string): fs.BigIntStats {
-    try {
-        return fs.statSync(absolutePath, { bigint: true });
-    } catch (error) {
-        throw new SourceError("source.path", `source.path: cannot read ${relativePath}: ${errorText(error)}`);
-    }
+    links.assertInside(relativePath, absolutePath, entry.dirent);
+    return { zipPath: prefix + relativePath, relativePath, absolutePath };
 }
 
 /**
@@ -220,6 +265,12 @@ function statFile(relativePath: string, absolutePath: string): fs.BigIntStats {
  * never enters, because `exclude` prunes it or no pattern could match below it, costs nothing.
  * Files reached through a link that fast-glob never stat'ed (the base directory of a pattern such as
  * `lib/**` can itself be a link) are caught by `assertInside`, which resolves each file's directory.
+ *
+ * Real paths cost no system call where they can be known: a directory found by reading its parent (a
+ * directory entry, not a link) has its parent's real path plus its name; and while every directory read
+ * lies inside `source.path`, so does every plain file found by reading one. Only link targets, the
+ * directories fast-glob starts from, and files it stat'ed rather than found (named by a pattern without
+ * wildcards) are resolved with `realpath`.
  */
 class SymlinkGuard {
     private readonly linkTargets = new Map<string, string>();
@@ -227,12 +278,18 @@ class SymlinkGuard {
     private readonly blockedDirectories = new Map<string, string>();
     private readonly realDirectories = new Map<string, string>();
     private readonly directoriesInside = new Map<string, boolean>();
+    /** Whether a directory that lies outside `source.path` was read (a pattern's base directory can be a link). */
+    private readOutside = false;
+    private entriesRead = 0;
 
     constructor(
         private readonly root: string,
         private readonly rootReal: string,
         private readonly followOutside: boolean,
-    ) {}
+        private readonly onDirectoryRead: ((entriesRead: number) => void) | undefined,
+    ) {
+        this.realDirectories.set(root, rootReal);
+    }
 
     /** The fs methods fast-glob walks with: the real ones, watched. */
     fileSystem(): Partial<fg.FileSystemAdapter> {
@@ -243,8 +300,10 @@ class SymlinkGuard {
     }
 
     /** Throws SourceError when `absolutePath` really lies outside `source.path` and that was not allowed. */
-    assertInside(relativePath: string, absolutePath: string): void {
-        if (this.followOutside) {
+    assertInside(relativePath: string, absolutePath: string, dirent: object): void {
+        // fast-glob passes on the fs.Dirent of a file it found by reading a directory; of a link it
+        // followed, or a path it stat'ed, it makes its own.
+        if (this.followOutside || (dirent instanceof fs.Dirent && !this.readOutside)) {
             return;
         }
         const linkTarget = this.linkTargets.get(absolutePath);
@@ -300,7 +359,23 @@ class SymlinkGuard {
         if (problem) {
             throw new SourceError("source.path", problem);
         }
-        return fs.readdirSync(directory, options);
+        const dirents = fs.readdirSync(directory, options);
+        this.noteEntries(directory, dirents);
+        this.entriesRead += dirents.length;
+        this.onDirectoryRead?.(this.entriesRead);
+        return dirents;
+    }
+
+    /** Records what reading `directory` tells without further system calls (see the class comment). */
+    private noteEntries(directory: string, dirents: readonly fs.Dirent[]): void {
+        const real = this.realDirectory(directory);
+        this.readOutside ||= !isWithin(real, this.rootReal);
+        for (const dirent of dirents) {
+            if (dirent.isDirectory()) {
+                // Keyed as fast-glob names the subdirectory when it reads it; any other spelling just misses.
+                this.realDirectories.set(childPath(directory, dirent.name, "/"), childPath(real, dirent.name, path.sep));
+            }
+        }
     }
 
     /**
@@ -341,13 +416,18 @@ class SymlinkGuard {
     }
 
     private realDirectory(directory: string): string {
-        let real = this.realDirectories.get(directory);
+        let real = this.realDirectories.get(directory) ?? this.linkTargets.get(directory);
         if (real === undefined) {
             real = fs.realpathSync.native(directory);
             this.realDirectories.set(directory, real);
         }
         return real;
     }
+}
+
+/** `name` inside `directory`, joined as fast-glob joins them (`directory` may be a root that ends in the separator). */
+function childPath(directory: string, name: string, separator: string): string {
+    return directory.endsWith(separator) ? directory + name : directory + separator + name;
 }
 
 /** `child` is `parent` or lies below it (both absolute and normalized, as realpath and path.join give them). */

@@ -8,7 +8,8 @@
  */
 import { createHash, type Hash } from "node:crypto";
 import * as fs from "node:fs";
-import { sortByZipPath, type SourceFile } from "./sourceFiles";
+import { copyBytes, DIGEST_BYTES } from "./fileDigest";
+import { compareZipPaths, isSortedByZipPath, type SourceFile } from "./sourceFiles";
 
 /**
  * Starts every hashed stream. Change it only when the meaning of the stream changes: every existing
@@ -24,27 +25,35 @@ export interface PackagingSettings {
     compression: string;
 }
 
-/** A file's content digest: the sha256 of its bytes. */
-export type ContentDigest = (file: SourceFile) => Buffer;
-
 /**
  * Hex sha256 of the framed stream: the version tag, the packaging settings, the file count, then per
  * file in `zipPath` byte order: its `zipPath`, its mode (`755` or `644`), and the sha256 of its content.
+ * `digests` holds those sha256s, DIGEST_BYTES per file, in the order of `files`.
  * Not hashed, so that a checkout elsewhere, later or on another OS gives the same hash: mtimes, owners,
  * absolute paths, the order files were listed in, and any other permission bit.
  */
-export function hashSourceFiles(files: readonly SourceFile[], packaging: PackagingSettings, digestOf: ContentDigest = readContentDigest): string {
+export function hashSourceFiles(files: readonly SourceFile[], packaging: PackagingSettings, digests: Uint8Array): string {
+    if (digests.length !== files.length * DIGEST_BYTES) {
+        throw new Error(`hashSourceFiles: ${digests.length} digest bytes for ${files.length} files`);
+    }
     const stream = new FramedStream(createHash("sha256"));
     stream.field(SOURCE_HASH_VERSION);
     stream.field(packaging.prefix ?? "");
     stream.field(packaging.compression);
     stream.field(String(files.length));
-    for (const file of sortByZipPath(files)) {
+    for (const index of zipPathOrder(files)) {
+        const file = files[index];
         stream.field(file.zipPath);
         stream.field(file.executable ? "755" : "644");
-        stream.field(digestOf(file));
+        stream.bytes(digests, index * DIGEST_BYTES, DIGEST_BYTES);
     }
     return stream.hash.digest("hex");
+}
+
+/** The indices of `files` in `zipPath` order; sorted only when they are not already (a listing is). */
+function zipPathOrder(files: readonly SourceFile[]): number[] {
+    const order = files.map((_, index) => index);
+    return isSortedByZipPath(files) ? order : order.sort((a, b) => compareZipPaths(files[a].zipPath, files[b].zipPath));
 }
 
 /**
@@ -61,8 +70,24 @@ class FramedStream {
     constructor(private readonly target: Hash) {}
 
     /** Appends one framed field. */
-    field(value: string | Buffer): void {
-        const length = typeof value === "string" ? Buffer.byteLength(value, "utf8") : value.length;
+    field(value: string): void {
+        // Encoded straight into the block, its length filled in after: UTF-8 takes at most 3 bytes per UTF-16 unit.
+        const mostBytes = 8 + 3 * value.length;
+        if (this.used + mostBytes > this.block.length) {
+            this.flush();
+        }
+        if (mostBytes > this.block.length) {
+            const bytes = Buffer.from(value, "utf8");
+            this.bytes(bytes, 0, bytes.length);
+            return;
+        }
+        const length = this.block.write(value, this.used + 8, "utf8");
+        writeLength(this.block, this.used, length);
+        this.used += 8 + length;
+    }
+
+    /** Appends `length` bytes of `source` from `start` as one framed field. */
+    bytes(source: Uint8Array, start: number, length: number): void {
         if (this.used + 8 + length > this.block.length) {
             this.flush();
         }
@@ -70,12 +95,12 @@ class FramedStream {
             const prefix = Buffer.alloc(8);
             writeLength(prefix, 0, length);
             this.target.update(prefix);
-            this.target.update(value);
+            this.target.update(source.subarray(start, start + length));
             return;
         }
         writeLength(this.block, this.used, length);
-        this.used += 8;
-        this.used += typeof value === "string" ? this.block.write(value, this.used, "utf8") : value.copy(this.block, this.used);
+        copyBytes(source, start, this.block, this.used + 8, length);
+        this.used += 8 + length;
     }
 
     /** The hash, with every field written. */
@@ -90,13 +115,16 @@ class FramedStream {
     }
 }
 
-/** Writes `length` as 8 bytes, big-endian, at `offset`. */
+/** Writes `length` as 8 bytes, big-endian, at `offset` (byte by byte: this runs three times per file). */
 function writeLength(target: Buffer, offset: number, length: number): void {
-    target.writeUInt32BE(Math.floor(length / 0x1_0000_0000), offset);
-    target.writeUInt32BE(length % 0x1_0000_0000, offset + 4);
+    let rest = length;
+    for (let index = 7; index >= 0; index--) {
+        target[offset + index] = rest % 256;
+        rest = Math.floor(rest / 256);
+    }
 }
 
-/** The simplest content digest: read the whole file. contentDigests.ts has the fast, cached one. */
-export function readContentDigest(file: SourceFile): Buffer {
-    return createHash("sha256").update(fs.readFileSync(file.absolutePath)).digest();
+/** The simplest content digests: each file read whole, DIGEST_BYTES per file. contentDigests.ts has the fast, cached ones. */
+export function readContentDigests(files: readonly SourceFile[]): Buffer {
+    return Buffer.concat(files.map((file) => createHash("sha256").update(fs.readFileSync(file.absolutePath)).digest()));
 }

@@ -3,74 +3,117 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
 import {
-    cachedDigestOf,
-    cacheEntriesFor,
     DIGEST_CACHE_FORMAT,
     digestCacheDirectory,
+    emptyDigestCache,
     isRacilyClean,
     loadDigestCache,
     parseDigestCache,
     serializeDigestCache,
-    statKey,
+    takeCachedDigests,
     TIMESTAMP_GRANULARITY_NS,
-    type DigestCache,
+    type CacheableFiles,
 } from "../../provider/hashCache";
-import type { SourceFile } from "../../provider/sourceFiles";
+import { STAT_ROW_BYTES } from "../../provider/fileStats";
 import { HASH_IN_NODE, PROVIDER_DIR, removeTempDirs, runInNode, setTimes, tempDir, writeTree } from "./fileTrees";
 
 const SECOND = 1_000_000_000n;
-const DIGEST = Buffer.alloc(32, 7);
+const OBSERVED = 1000n * SECOND;
 
-function file(stat: Partial<SourceFile> = {}): SourceFile {
-    return { zipPath: "a.js", absolutePath: "/src/a.js", executable: false, size: 10, mtimeNs: 100n * SECOND, ctimeNs: 100n * SECOND, ino: 5n, dev: 2n, ...stat };
+/** A file's stat fields, as the listing records them. */
+interface Stat {
+    size: bigint;
+    mtimeNs: bigint;
+    ctimeNs: bigint;
+    ino: bigint;
+    dev: bigint;
+}
+
+const STAT: Stat = { size: 10n, mtimeNs: 100n * SECOND, ctimeNs: 100n * SECOND, ino: 5n, dev: 2n };
+
+/** Files as the cache sees them: relative paths (in listing order) and their stat rows. */
+function listing(files: Array<[string, Partial<Stat>?]>): CacheableFiles {
+    const statRows = new Uint8Array(files.length * STAT_ROW_BYTES);
+    const view = new DataView(statRows.buffer);
+    files.forEach(([, changes], index) => {
+        const stat = { ...STAT, ...changes };
+        [stat.size, stat.mtimeNs, stat.ctimeNs, stat.ino, stat.dev].forEach((field, word) => view.setBigUint64(index * STAT_ROW_BYTES + word * 8, field, true));
+    });
+    return { relativePaths: files.map(([relativePath]) => relativePath), statRows };
+}
+
+/** A distinct digest per file: all bytes `seed + index`. */
+function digestsFor(count: number, seed = 1): Uint8Array {
+    return Buffer.concat(Array.from({ length: count }, (_, index) => Buffer.alloc(32, seed + index)));
+}
+
+/** What `takeCachedDigests` finds for `files` in the cache written for `written`: per file its digest's first byte, or undefined. */
+function lookUp(written: CacheableFiles, files: CacheableFiles, digests = digestsFor(written.relativePaths.length)): Array<number | undefined> {
+    const bytes = serializeDigestCache(written, digests, OBSERVED);
+    const cache = bytes ? parseDigestCache(bytes) : emptyDigestCache();
+    const found = new Uint8Array(files.relativePaths.length * 32);
+    const hits = takeCachedDigests(cache, files, found);
+    return [...hits].map((hit, index) => (hit === 1 ? found[index * 32] : undefined));
 }
 
 describe("hashCache rules", () => {
-    it("reuses a digest only when size, mtime, ctime, inode and device all match", () => {
-        const cache: DigestCache = new Map([["/src/a.js", { statKey: statKey(file()), digest: DIGEST.toString("hex") }]]);
-        expect(cachedDigestOf(cache, file())).to.deep.equal(DIGEST);
-        for (const changed of [{ size: 11 }, { mtimeNs: 100n * SECOND + 1n }, { ctimeNs: 101n * SECOND }, { ino: 6n }, { dev: 3n }, { absolutePath: "/src/b.js" }]) {
-            expect(cachedDigestOf(cache, file(changed)), JSON.stringify(changed, (_, v) => (typeof v === "bigint" ? String(v) : v))).to.equal(undefined);
+    it("reuses a digest only when the path and size, mtime, ctime, inode and device all match", () => {
+        const written = listing([["a.js"]]);
+        expect(lookUp(written, listing([["a.js"]]))).to.deep.equal([1]);
+        const changes: Array<Partial<Stat>> = [{ size: 11n }, { mtimeNs: STAT.mtimeNs + 1n }, { ctimeNs: 101n * SECOND }, { ino: 6n }, { dev: 3n }, { ino: 5n + (1n << 32n) }, { mtimeNs: STAT.mtimeNs + (1n << 40n) }];
+        for (const changed of changes) {
+            expect(lookUp(written, listing([["a.js", changed]])), JSON.stringify(changed, (_, v) => (typeof v === "bigint" ? String(v) : v))).to.deep.equal([undefined]);
         }
+        expect(lookUp(written, listing([["b.js"]]))).to.deep.equal([undefined]);
+    });
+
+    it("matches entries to files by path through additions, removals and changes, in one pass", () => {
+        const written = listing([["a"], ["b/x"], ["c"], ["d"], ["é"]]);
+        const now = listing([["0"], ["a"], ["b/x", { size: 1n }], ["b/y"], ["d"], ["e"], ["é"]]);
+        // digests 1..5 were written for a, b/x, c, d, é
+        expect(lookUp(written, now)).to.deep.equal([undefined, 1, undefined, undefined, 4, undefined, 5]);
     });
 
     it("treats a file as racily clean unless its mtime is older than the observation minus the granularity", () => {
-        const observed = 1000n * SECOND;
-        expect(isRacilyClean(observed, observed)).to.equal(true);
-        expect(isRacilyClean(observed + SECOND, observed)).to.equal(true, "a future mtime");
-        expect(isRacilyClean(observed - TIMESTAMP_GRANULARITY_NS, observed)).to.equal(true, "exactly one granularity old");
-        expect(isRacilyClean(observed - TIMESTAMP_GRANULARITY_NS - 1n, observed)).to.equal(false);
+        expect(isRacilyClean(OBSERVED, OBSERVED)).to.equal(true);
+        expect(isRacilyClean(OBSERVED + SECOND, OBSERVED)).to.equal(true, "a future mtime");
+        expect(isRacilyClean(OBSERVED - TIMESTAMP_GRANULARITY_NS, OBSERVED)).to.equal(true, "exactly one granularity old");
+        expect(isRacilyClean(OBSERVED - TIMESTAMP_GRANULARITY_NS - 1n, OBSERVED)).to.equal(false);
     });
 
-    it("stores only the listed files that are not racily clean", () => {
-        const observed = 1000n * SECOND;
-        const old = file({ absolutePath: "/src/old.js", mtimeNs: observed - 10n * SECOND });
-        const fresh = file({ absolutePath: "/src/fresh.js", mtimeNs: observed - SECOND });
-        const cache = cacheEntriesFor([old, fresh], [DIGEST, DIGEST], observed);
-        expect([...cache.keys()]).to.deep.equal(["/src/old.js"]);
-        expect(cachedDigestOf(cache, old)).to.deep.equal(DIGEST);
+    it("stores only the listed files that are not racily clean, and nothing when none is", () => {
+        const files = listing([["fresh.js", { mtimeNs: OBSERVED - SECOND }], ["old.js", { mtimeNs: OBSERVED - 10n * SECOND }]]);
+        expect(lookUp(files, files)).to.deep.equal([undefined, 2]);
+        expect(parseDigestCache(serializeDigestCache(files, digestsFor(2), OBSERVED)!).count).to.equal(1);
+        expect(serializeDigestCache(listing([["fresh.js", { mtimeNs: OBSERVED }]]), digestsFor(1), OBSERVED)).to.equal(undefined);
     });
 
-    it("round-trips through its text, and refuses other formats and broken text", () => {
-        const cache: DigestCache = new Map([["/src/a \"quoted\"\n.js", { statKey: statKey(file({ ino: 2n ** 63n })), digest: DIGEST.toString("hex") }]]);
-        expect(parseDigestCache(serializeDigestCache(cache))).to.deep.equal(cache);
-        const text = serializeDigestCache(cache);
-        expect(() => parseDigestCache(text.replace(DIGEST_CACHE_FORMAT, "pulumi-lambda-layer/digest-cache/v0"))).to.throw(/not a/);
-        expect(() => parseDigestCache(text.slice(0, text.length - 5))).to.throw(SyntaxError);
-        expect(() => parseDigestCache("null")).to.throw(/not a/);
+    it("round-trips any path and 64-bit field, and refuses other formats, damaged and truncated bytes", () => {
+        const odd = listing([["a \"quoted\"\n.js", { ino: (1n << 64n) - 1n, dev: 1n << 63n }], ["z/\u{1f600}"]]);
+        expect(lookUp(odd, odd)).to.deep.equal([1, 2]);
+        const bytes = serializeDigestCache(odd, digestsFor(2), OBSERVED)!;
+        const otherFormat = Buffer.from(bytes);
+        otherFormat.write("pulumi-lambda-layer/digest-cache/v1", 0, "latin1");
+        expect(() => parseDigestCache(otherFormat)).to.throw(/not a/);
+        expect(() => parseDigestCache(Buffer.from(JSON.stringify({ format: DIGEST_CACHE_FORMAT, files: {} })))).to.throw(/not a|damaged/);
+        for (const position of [48, 60, bytes.length - 40, bytes.length - 1]) {
+            const flipped = Buffer.from(bytes);
+            flipped[position] ^= 1;
+            expect(() => parseDigestCache(flipped), `byte ${position} flipped`).to.throw(/damaged/);
+        }
+        for (const length of [0, 10, 48, bytes.length - 1]) {
+            expect(() => parseDigestCache(bytes.subarray(0, length)), `truncated to ${length}`).to.throw();
+        }
+        expect(() => parseDigestCache(Buffer.concat([bytes, Buffer.alloc(1)]))).to.throw(/damaged/);
     });
 
-    it("skips entries of the wrong shape, and never returns a damaged digest", () => {
-        const key = statKey(file());
-        const text = JSON.stringify({
-            format: DIGEST_CACHE_FORMAT,
-            files: { "/good": [key, DIGEST.toString("hex")], "/short": [key, "abc"], "/not-hex": [key, "z".repeat(64)], "/not-array": key, "/extra": [key, "x", "y"], "/number": [1, 2] },
-        });
-        const cache = parseDigestCache(text);
-        expect([...cache.keys()]).to.deep.equal(["/good", "/short", "/not-hex"]);
-        expect(cachedDigestOf(cache, file({ absolutePath: "/good" }))).to.deep.equal(DIGEST);
-        expect(cachedDigestOf(cache, file({ absolutePath: "/short" }))).to.equal(undefined);
-        expect(cachedDigestOf(cache, file({ absolutePath: "/not-hex" }))).to.equal(undefined);
+    it("loads a file that is not 4-byte aligned in memory", () => {
+        const files = listing([["a"], ["b"]]);
+        const bytes = serializeDigestCache(files, digestsFor(2), OBSERVED)!;
+        const shifted = Buffer.alloc(bytes.length + 1).fill(0);
+        bytes.copy(shifted, 1);
+        const found = new Uint8Array(64);
+        expect([...takeCachedDigests(parseDigestCache(shifted.subarray(1)), files, found)]).to.deep.equal([1, 1]);
     });
 
     it("finds its directory from the environment", () => {
@@ -160,12 +203,17 @@ describe("hashCache across processes", function () {
         const { root, env } = setUp();
         const { sourceHash } = hashInNewProcess(root, env);
         const [cacheFile] = cacheFiles(env);
-        const good = fs.readFileSync(cacheFile, "utf8");
-        for (const damaged of [good.slice(0, good.length / 2), "\u0000garbage{", good.replace(DIGEST_CACHE_FORMAT, "pulumi-lambda-layer/digest-cache/v2"), ""]) {
+        const good = fs.readFileSync(cacheFile);
+        const flipped = Buffer.from(good);
+        flipped[100] ^= 1; // inside the entries
+        const nextVersion = Buffer.from(good);
+        nextVersion.write("pulumi-lambda-layer/digest-cache/v3", 0, "latin1");
+        const oldVersion = JSON.stringify({ format: "pulumi-lambda-layer/digest-cache/v1", files: {} });
+        for (const damaged of [good.subarray(0, good.length / 2), good.subarray(0, good.length - 1), flipped, Buffer.from("\u0000garbage{"), nextVersion, Buffer.from(oldVersion), Buffer.alloc(0)]) {
             fs.writeFileSync(cacheFile, damaged);
-            expect(loadDigestCache(cacheFile).size).to.equal(0);
+            expect(loadDigestCache(cacheFile).count).to.equal(0);
             expect(hashInNewProcess(root, env)).to.deep.equal({ sourceHash, filesRead: 20 });
-            expect(loadDigestCache(cacheFile).size).to.equal(20, "rewritten whole");
+            expect(loadDigestCache(cacheFile).count).to.equal(20, "rewritten whole");
         }
     });
 
@@ -193,10 +241,10 @@ describe("hashCache across processes", function () {
             const fs = require("fs"), path = require("path"), cache = require(provider + "/hashCache.js");
             require(provider + "/contentDigests.js").computeSourceHash(args.source, "/").then((result) => {
                 const dir = process.env.PULUMI_LAMBDA_LAYER_CACHE_DIR;
-                const file = path.join(dir, fs.readdirSync(dir).find((name) => name.endsWith(".json")));
-                const loaded = cache.loadDigestCache(file);
-                for (let round = 0; round < 30; round++) cache.saveDigestCache(file, loaded);
-                console.log(JSON.stringify({ sourceHash: result.sourceHash, loaded: loaded.size }));
+                const file = path.join(dir, fs.readdirSync(dir).find((name) => name.endsWith(".digests")));
+                const content = fs.readFileSync(file);
+                for (let round = 0; round < 30; round++) cache.saveDigestCache(file, content);
+                console.log(JSON.stringify({ sourceHash: result.sourceHash, loaded: cache.loadDigestCache(file).count }));
             });`;
         // The reader loads whatever is there, as fast as it can: it must find nothing, or all 300 entries.
         const reader = `
@@ -205,10 +253,10 @@ describe("hashCache across processes", function () {
             let reads = 0, torn = 0;
             const deadline = Date.now() + 3000;
             while (Date.now() < deadline && reads < 2000) {
-                const name = fs.existsSync(dir) && fs.readdirSync(dir).find((entry) => entry.endsWith(".json"));
+                const name = fs.existsSync(dir) && fs.readdirSync(dir).find((entry) => entry.endsWith(".digests"));
                 if (!name) continue;
                 reads++;
-                if (cache.loadDigestCache(path.join(dir, name)).size !== 300) torn++;
+                if (cache.loadDigestCache(path.join(dir, name)).count !== 300) torn++;
             }
             console.log(JSON.stringify({ reads, torn }));`;
         const [readerResult, ...writers] = await Promise.all([runConcurrently<{ reads: number; torn: number }>(reader, args, env), ...Array.from({ length: 3 }, () => runConcurrently<{ sourceHash: string; loaded: number }>(writer, args, env))]);

@@ -108,6 +108,27 @@ describe("listSourceFiles", () => {
             expect(zipPaths(root, { followSymlinks: true })).to.deep.equal(["a.txt", "aws/key"]);
         });
 
+        it("judges files reached without reading their folder: a pattern's base folder or a named path through a link", () => {
+            const outside = writeTree(tempDir(), { "dir/key": "secret", "dir/sub/deep": "secret" });
+            const root = writeTree(tempDir(), { "real/a.txt": "A", "real/sub/b.txt": "B" });
+            fs.symlinkSync(path.join(outside, "dir"), path.join(root, "aws"));
+            fs.symlinkSync("real", path.join(root, "linked"));
+            for (const include of [["aws/key"], ["aws/sub/deep"], ["aws/sub/**"], ["real/*", "aws/key"]]) {
+                expect(sourceErrorOf(() => listSourceFiles({ path: root, include }, "/")).message, include.join()).to.include("outside source.path");
+            }
+            expect(zipPaths(root, { include: ["aws/key"], followSymlinks: true })).to.deep.equal(["aws/key"]);
+            expect(zipPaths(root, { include: ["linked/sub/b.txt", "linked/a.txt"] })).to.deep.equal(["linked/a.txt", "linked/sub/b.txt"]);
+            expect(zipPaths(root, { include: ["linked/sub/**"] })).to.deep.equal(["linked/sub/b.txt"]);
+        });
+
+        it("follows a source.path that is itself a link, and links below it that stay inside its target", () => {
+            const target = writeTree(tempDir(), { "a/b/c.txt": "c", "d.txt": "d" });
+            fs.symlinkSync("../d.txt", path.join(target, "a", "up-file"));
+            const alias = path.join(tempDir(), "alias");
+            fs.symlinkSync(target, alias);
+            expect(zipPaths(alias)).to.deep.equal(["a/b/c.txt", "a/up-file", "d.txt"]);
+        });
+
         it("ignores an outside link that exclude leaves out, or that no pattern reaches", () => {
             const outside = writeTree(tempDir(), { "dir/key": "secret" });
             const root = writeTree(tempDir(), { "a.txt": "", "lib/b.js": "" });

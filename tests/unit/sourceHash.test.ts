@@ -2,22 +2,23 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
-import { computeSourceHash, readThreads, splitByCost } from "../../provider/contentDigests";
+import { computeSourceHash, readThreads } from "../../provider/contentDigests";
 import { digestFiles, FileReadError } from "../../provider/fileDigest";
-import { hashSourceFiles, readContentDigest, SOURCE_HASH_VERSION } from "../../provider/sourceHash";
+import { hashSourceFiles, readContentDigests, SOURCE_HASH_VERSION } from "../../provider/sourceHash";
 import { listSourceFiles, type SourceFile } from "../../provider/sourceFiles";
 import { removeTempDirs, setTimes, tempDir, withUmask077, writeTree, type TreeFile } from "./fileTrees";
 
 /** A file as listed, with made-up stat fields; its content stands in its absolutePath for `digestOfText`. */
 function file(zipPath: string, content: string, executable = false, stat: Partial<SourceFile> = {}): SourceFile {
-    return { zipPath, absolutePath: content, executable, size: content.length, mtimeNs: 1n, ctimeNs: 1n, ino: 1n, dev: 1n, ...stat };
+    return { zipPath, absolutePath: content, executable, size: content.length, ...stat };
 }
 
-const digestOfText = (f: SourceFile) => createHash("sha256").update(f.absolutePath).digest();
+/** The sha256 of each file's "content" (its absolutePath here), in order. */
+const digestsOfText = (files: SourceFile[]) => Buffer.concat(files.map((f) => createHash("sha256").update(f.absolutePath).digest()));
 const DEFLATE = { prefix: "", compression: "deflate" };
 
 function hashOf(files: SourceFile[], packaging = DEFLATE): string {
-    return hashSourceFiles(files, packaging, digestOfText);
+    return hashSourceFiles(files, packaging, digestsOfText(files));
 }
 
 describe("hashSourceFiles", () => {
@@ -42,17 +43,32 @@ describe("hashSourceFiles", () => {
         expect(new Set([original, ...variants]).size).to.equal(variants.length + 1);
     });
 
-    it("ignores stat fields, absolute paths' order of listing and input order", () => {
-        const restatted = [file("a.js", "A", false, { mtimeNs: 99n, ctimeNs: 7n, ino: 5n, dev: 3n }), file("bin/run", "#!", true, { mtimeNs: 42n })];
-        expect(hashOf(restatted)).to.equal(hashOf(base));
-        expect(hashOf([...base].reverse())).to.equal(hashOf(base));
+    it("ignores the size field and input order, and takes each digest at its file's position", () => {
+        expect(hashOf([file("a.js", "A", false, { size: 99 }), base[1]])).to.equal(hashOf(base));
+        const reversed = [...base].reverse();
+        expect(hashSourceFiles(reversed, DEFLATE, digestsOfText(reversed))).to.equal(hashOf(base));
+        expect(() => hashSourceFiles(base, DEFLATE, Buffer.alloc(32))).to.throw(/32 digest bytes for 2 files/);
     });
 
-    it("frames every field: names ('ab', 'c') and ('a', 'bc') differ, as do such contents", () => {
+    it("orders by UTF-8 bytes whatever the input order, surrogates included", () => {
+        const names = ["\uff5e", "\u{1f600}", "a", "é"].map((name) => file(name, name));
+        const byBytes = [...names].sort((x, y) => Buffer.compare(Buffer.from(x.zipPath), Buffer.from(y.zipPath)));
+        expect(hashOf(names)).to.equal(hashOf(byBytes));
+    });
+
+    it("frames every field: names ('ab', 'c') and ('a', 'bc') differ, and so do long names that span its block", () => {
         expect(hashOf([file("ab", "x"), file("c", "x")])).to.not.equal(hashOf([file("a", "x"), file("bc", "x")]));
-        const digestIsContent = (f: SourceFile) => Buffer.from(f.absolutePath);
-        const contentSplit = (one: string, two: string) => hashSourceFiles([file("1", one), file("2", two)], DEFLATE, digestIsContent);
-        expect(contentSplit("ab", "c")).to.not.equal(contentSplit("a", "bc"));
+        // Framed by hand: sha256 over every field as an 8-byte big-endian length and its bytes.
+        const long = [...Array.from({ length: 3000 }, (_, index) => file(`f${String(index).padStart(5, "0")}/\u00e9`, String(index))), file("n".repeat(70_000), "big")];
+        const fields: Buffer[] = [SOURCE_HASH_VERSION, "", "deflate", String(long.length)].map((text) => Buffer.from(text));
+        long.forEach((f) => fields.push(Buffer.from(f.zipPath), Buffer.from("644"), createHash("sha256").update(f.absolutePath).digest()));
+        const framed = createHash("sha256");
+        for (const field of fields) {
+            const length = Buffer.alloc(8);
+            length.writeBigUInt64BE(BigInt(field.length));
+            framed.update(length).update(field);
+        }
+        expect(hashOf(long)).to.equal(framed.digest("hex"));
     });
 });
 
@@ -93,7 +109,8 @@ describe("computeSourceHash", () => {
     it("equals the plain reader's hash; a touch leaves it, an edit or chmod changes it", async () => {
         const root = writeTree(tempDir(), tree);
         const { sourceHash } = await withoutCache(() => computeSourceHash({ path: root }, "/"));
-        expect(sourceHash).to.equal(hashSourceFiles(listSourceFiles({ path: root }, "/"), { prefix: "", compression: "deflate" }, readContentDigest));
+        const listed = listSourceFiles({ path: root }, "/");
+        expect(sourceHash).to.equal(hashSourceFiles(listed, { prefix: "", compression: "deflate" }, readContentDigests(listed)));
 
         setTimes(root, new Date());
         expect((await withoutCache(() => computeSourceHash({ path: root }, "/"))).sourceHash).to.equal(sourceHash);
@@ -127,7 +144,7 @@ describe("computeSourceHash", () => {
         expect(readThreads(listSourceFiles({ path: root }, "/"), 2)).to.equal(2, "enough work for a second thread");
         const result = await withoutCache(() => computeSourceHash({ path: root }, "/"));
         expect(result.filesRead).to.equal(120);
-        expect(result.sourceHash).to.equal(hashSourceFiles(result.files, { prefix: "", compression: "deflate" }, readContentDigest));
+        expect(result.sourceHash).to.equal(hashSourceFiles(result.files, { prefix: "", compression: "deflate" }, readContentDigests(result.files)));
     });
 });
 
@@ -139,7 +156,7 @@ describe("digestFiles", () => {
         const root = writeTree(tempDir(), { "small.txt": "abc", "big.bin": big, "empty": "" });
         const digests = digestFiles(["small.txt", "big.bin", "empty"].map((name) => path.join(root, name)));
         const expected = ["abc", big, ""].map((content) => createHash("sha256").update(content).digest());
-        expect(digests).to.deep.equal(expected);
+        expect(digests).to.deep.equal(Buffer.concat(expected));
     });
 
     it("names the file it cannot read", () => {
@@ -151,7 +168,7 @@ describe("digestFiles", () => {
     });
 });
 
-describe("readThreads and splitByCost", () => {
+describe("readThreads", () => {
     it("uses every core only when half the estimated read outlasts a worker's start-up", () => {
         const small = Array.from({ length: 1000 }, (_, index) => file(`f${index}`, "x"));
         const big = Array.from({ length: 200 }, (_, index) => file(`f${index}`, "", false, { size: 1 << 20 }));
@@ -159,13 +176,5 @@ describe("readThreads and splitByCost", () => {
         expect(readThreads(big, 2)).to.equal(2);
         expect(readThreads(big, 4)).to.equal(4);
         expect(readThreads(big, 1)).to.equal(1);
-    });
-
-
-    it("splits in order into slices of about equal cost, every file once", () => {
-        const files = [10, 10, 10, 10].map((mebibytes, index) => file(`f${index}`, "", false, { size: mebibytes << 20 }));
-        const slices = splitByCost(files, 2);
-        expect(slices.map((slice) => slice.map((f) => f.zipPath))).to.deep.equal([["f0", "f1"], ["f2", "f3"]]);
-        expect(splitByCost(files, 1)).to.deep.equal([files]);
     });
 });

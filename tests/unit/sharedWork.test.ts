@@ -1,0 +1,69 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Worker } from "node:worker_threads";
+import { expect } from "chai";
+import { FileStatError, fileStatsFor, STAT_ROW_BYTES } from "../../provider/fileStats";
+import { helperProgress, joinPaths, newControl, runAsCaller, type StatJob } from "../../provider/sharedWork";
+import { PROVIDER_DIR, removeTempDirs, tempDir, writeTree } from "./fileTrees";
+
+/** A started helper thread, online. */
+async function onlineHelper(): Promise<Worker> {
+    const worker = new Worker(path.join(PROVIDER_DIR, "digestWorker.js"));
+    await new Promise((resolve) => worker.once("online", resolve));
+    return worker;
+}
+
+/** Waits (without a time limit of its own) until `done` says the helper has finished or stopped. */
+async function untilHelper(control: Int32Array, finished: (progress: ReturnType<typeof helperProgress>) => boolean): Promise<void> {
+    while (!finished(helperProgress(control))) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+}
+
+function statJob(paths: string[]): StatJob {
+    return { task: "stat", paths: joinPaths(paths), control: newControl(), stats: fileStatsFor(paths.length) };
+}
+
+describe("sharedWork", function () {
+    this.timeout(60_000);
+    after(removeTempDirs);
+
+    const names = Array.from({ length: 100 }, (_, index) => `f${index}.txt`);
+    const tree = () => writeTree(tempDir(), Object.fromEntries(names.map((name, index) => [name, "x".repeat(index)])));
+
+    it("uses what the helper stat'ed, and finishes alone what no helper takes", async () => {
+        const root = tree();
+        const paths = names.map((name) => path.join(root, name));
+        const helper = await onlineHelper();
+        try {
+            const helped = statJob(paths);
+            helper.postMessage(helped);
+            await untilHelper(helped.control, (progress) => progress.done === paths.length);
+            runAsCaller(helped); // nothing left to do here
+            const alone = statJob(paths);
+            runAsCaller(alone);
+            expect([...helped.stats.sizes]).to.deep.equal(names.map((_, index) => index));
+            expect(Buffer.from(helped.stats.rows)).to.deep.equal(Buffer.from(alone.stats.rows));
+            const inode = new DataView(helped.stats.rows.buffer).getBigUint64(7 * STAT_ROW_BYTES + 24, true);
+            expect(inode).to.equal(fs.statSync(paths[7], { bigint: true }).ino);
+        } finally {
+            await helper.terminate();
+        }
+    });
+
+    it("fails on the calling thread, with the file's own error, when the helper stops on it", async () => {
+        const root = tree();
+        const paths = [path.join(root, names[0]), path.join(root, "missing.txt"), ...names.slice(1).map((name) => path.join(root, name))];
+        const helper = await onlineHelper();
+        try {
+            const job = statJob(paths);
+            helper.postMessage(job);
+            await untilHelper(job.control, (progress) => progress.stopped);
+            expect(() => runAsCaller(job))
+                .to.throw(FileStatError)
+                .that.satisfies((error: FileStatError) => error.index === 1 && /ENOENT/.test(error.reason));
+        } finally {
+            await helper.terminate();
+        }
+    });
+});

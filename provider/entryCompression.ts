@@ -103,23 +103,11 @@ export class BatchCompressor {
 }
 
 /**
- * Compresses one file into `spillPath`, streaming, for files too big to hold: deflated, or copied as
- * it is when deflating did not shrink it (then read a second time, and required to have the same CRC).
+ * Deflates one file into `spillPath`, streaming, for files too big to hold. When that did not shrink it,
+ * the spill file is removed and the entry is stored: its data is then the file itself, which the
+ * writer copies (checking it against the CRC returned here).
  */
 export async function compressFileTo(file: FileToCompress, spillPath: string): Promise<EntrySummary> {
-    const deflated = await streamFile(file, spillPath, true);
-    if (keepsDeflated(file.size, deflated.written)) {
-        return { method: DEFLATED, crc32: deflated.crc32, compressedSize: deflated.written };
-    }
-    const stored = await streamFile(file, spillPath, false);
-    if (stored.crc32 !== deflated.crc32) {
-        throw new EntryReadError(file.absolutePath, "its content changed while it was read", true);
-    }
-    return { method: STORED, crc32: stored.crc32, compressedSize: stored.written };
-}
-
-/** Copies the file to `target`, deflated or not; its CRC and the bytes written. Throws EntryReadError when it cannot be read or changed size. */
-async function streamFile(file: FileToCompress, target: string, deflate: boolean): Promise<{ crc32: number; written: number }> {
     let crc32 = 0;
     let bytesRead = 0;
     let written = 0;
@@ -136,19 +124,19 @@ async function streamFile(file: FileToCompress, target: string, deflate: boolean
             yield chunk;
         }
     };
-    const source = fs.createReadStream(file.absolutePath, { highWaterMark: 1 << 20 });
-    const output = fs.createWriteStream(target);
     try {
-        await (deflate
-            ? pipeline(source, measureInput, zlib.createDeflateRaw({ level: DEFLATE_LEVEL }), measureOutput, output)
-            : pipeline(source, measureInput, measureOutput, output));
+        await pipeline(fs.createReadStream(file.absolutePath, { highWaterMark: 1 << 20 }), measureInput, zlib.createDeflateRaw({ level: DEFLATE_LEVEL }), measureOutput, fs.createWriteStream(spillPath));
     } catch (error) {
         throw new EntryReadError(file.absolutePath, (error as Error).message, false);
     }
     if (bytesRead !== file.size) {
         throw changedSize(file, `${bytesRead} bytes`);
     }
-    return { crc32, written };
+    if (keepsDeflated(file.size, written)) {
+        return { method: DEFLATED, crc32, compressedSize: written };
+    }
+    fs.rmSync(spillPath);
+    return { method: STORED, crc32, compressedSize: file.size };
 }
 
 function changedSize(file: FileToCompress, now: string): EntryReadError {

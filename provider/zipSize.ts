@@ -1,7 +1,7 @@
 /**
  * Whether a source tree's zip fits the Lambda API's direct-upload limit, known at check time so that an
  * oversized layer is refused at preview instead of by a 413 at create. Most trees need no zipping to
- * know: a zip outgrows its content only by its headers and deflate's worst case. A tree whose bound is
+ * know: a zip outgrows its content only by its headers. A tree whose bound is
  * over the limit is zipped once; the size is remembered per sourceHash, so later previews of the same
  * content cost nothing.
  */
@@ -12,25 +12,26 @@ import type { SourceFile } from "./sourceFiles";
 import { digestCacheDirectory } from "./hashCache";
 import { writeLayerZip } from "./zipWriter";
 
-/** Local header (30) + central header (46) + zip64 extras (2 x 32), beside the name written twice. */
-const ENTRY_OVERHEAD_BYTES = 30 + 46 + 64;
+/** Local header (30) and central directory record (46), beside the name written in each. */
+const ENTRY_OVERHEAD_BYTES = 30 + 46;
 /** End of central directory records, zip64 included. */
 const ARCHIVE_OVERHEAD_BYTES = 22 + 56 + 20;
 
-/** An upper bound of the zip's size: zlib's deflateBound per file, plus every header. Pure. */
+/**
+ * An upper bound of the zip's size: every file's content as it is (an entry that deflate does not
+ * shrink is stored), plus every header. Pure.
+ */
 export function zipSizeBound(files: readonly SourceFile[]): number {
-    return files.reduce((total, file) => total + deflateBound(file.size) + ENTRY_OVERHEAD_BYTES + 2 * Buffer.byteLength(file.zipPath), ARCHIVE_OVERHEAD_BYTES);
+    return files.reduce((total, file) => total + file.size + ENTRY_OVERHEAD_BYTES + 2 * Buffer.byteLength(file.zipPath), ARCHIVE_OVERHEAD_BYTES);
 }
 
-/** zlib's deflateBound() for raw deflate: stored blocks in the worst case. */
-function deflateBound(size: number): number {
-    return size + Math.floor(size / 4096) + Math.floor(size / 16384) + Math.floor(size / 33554432) + 13;
-}
+/** Where measured sizes are remembered; "v2" since the writer stores what deflate does not shrink (sizes by yazl's layout differ). */
+const MEMO_DIRECTORY = "zip-sizes-v2";
 
 /** The zip's exact size: remembered under the digest cache directory by `sourceHash`, else zipped to a temp file. */
 export async function measuredZipSize(files: SourceFile[], sourceHash: string): Promise<number> {
     const cacheDir = digestCacheDirectory();
-    const memo = cacheDir && path.join(cacheDir, "zip-sizes", sourceHash);
+    const memo = cacheDir && path.join(cacheDir, MEMO_DIRECTORY, sourceHash);
     const remembered = memo ? Number(await fs.promises.readFile(memo, "utf8").catch(() => "")) : 0;
     if (remembered > 0) {
         return remembered;

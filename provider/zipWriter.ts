@@ -15,11 +15,12 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as zlib from "node:zlib";
 import { CompressionPool, type CompressionResult } from "./compressionPool";
 import { BatchCompressor, compressFileTo, EntryReadError, type CompressedBatch, type EntrySummary } from "./entryCompression";
 import { SourceError, type SourceFile } from "./sourceFiles";
 import type { CompressionRequest } from "./zipCompressWorker";
-import { centralDirectoryRecord, endOfArchive, localFileHeader, type ZipEntryRecord } from "./zipRecords";
+import { centralDirectoryRecord, endOfArchive, localFileHeader, STORED, type ZipEntryRecord } from "./zipRecords";
 
 /**
  * How entries are compressed; part of the sourceHash (packaging settings). Change it only when the
@@ -159,7 +160,7 @@ async function writeBatches(files: readonly SourceFile[], batches: readonly Batc
         ahead.delete(index);
         const { first, end } = batches[index];
         if ("spilled" in result) {
-            output.appendSpilled(files[first], result.spilled, spillPath(index)!);
+            output.appendStreamed(files[first], result.spilled, spillPath(index)!);
         } else {
             output.appendBatch(files.slice(first, end), result.compressed);
         }
@@ -190,23 +191,21 @@ class ZipOutput {
         this.writeAll(parts);
     }
 
-    /** Appends an entry whose data was compressed into `spillPath`, copying it, then removes the spill file. */
-    appendSpilled(file: SourceFile, entry: EntrySummary, spillPath: string): void {
+    /**
+     * Appends a streamed entry: its deflated data from `spillPath` (removed then), or, when it is stored,
+     * the file itself, which must still match the CRC and size it was compressed with.
+     */
+    appendStreamed(file: SourceFile, entry: EntrySummary, spillPath: string): void {
         this.writeAll([this.header(file, entry, this.position)]);
-        const fd = fs.openSync(spillPath, "r");
-        try {
-            for (let copied = 0; copied < entry.compressedSize; ) {
-                const read = fs.readSync(fd, this.copyBuffer, 0, Math.min(this.copyBuffer.length, entry.compressedSize - copied), copied);
-                if (read === 0) {
-                    throw new Error(`the spill file ${spillPath} ended after ${copied} of ${entry.compressedSize} bytes`);
-                }
-                this.writeAll([this.copyBuffer.subarray(0, read)]);
-                copied += read;
+        if (entry.method === STORED) {
+            const copied = this.copyFrom(file.absolutePath, file.size + 1, file); // one byte more, to see a file that grew
+            if (copied.bytes !== file.size || copied.crc32 !== entry.crc32) {
+                throw new EntryReadError(file.absolutePath, "its content changed while the zip was written", true);
             }
-        } finally {
-            fs.closeSync(fd);
+        } else {
+            this.copyFrom(spillPath, entry.compressedSize, file);
+            fs.rmSync(spillPath);
         }
-        fs.rmSync(spillPath);
     }
 
     /** Appends the central directory and the end records; what was written. */
@@ -226,6 +225,35 @@ class ZipOutput {
         const record: ZipEntryRecord = { name: Buffer.from(file.zipPath, "utf8"), executable: file.executable, uncompressedSize: file.size, localHeaderOffset, ...entry };
         this.directory.push(centralDirectoryRecord(record));
         return localFileHeader(record);
+    }
+
+    /** Appends up to `limit` bytes of the file at `source`; how many, and their CRC. Throws EntryReadError, for `file`, when it cannot be read. */
+    private copyFrom(source: string, limit: number, file: SourceFile): { bytes: number; crc32: number } {
+        let fd: number;
+        try {
+            fd = fs.openSync(source, "r");
+        } catch (error) {
+            throw new EntryReadError(file.absolutePath, (error as Error).message, false);
+        }
+        let bytes = 0;
+        let crc32 = 0;
+        try {
+            while (bytes < limit) {
+                const read = fs.readSync(fd, this.copyBuffer, 0, Math.min(this.copyBuffer.length, limit - bytes), bytes);
+                if (read === 0) {
+                    break;
+                }
+                const chunk = this.copyBuffer.subarray(0, read);
+                crc32 = zlib.crc32(chunk, crc32);
+                this.writeAll([chunk]);
+                bytes += read;
+            }
+        } catch (error) {
+            throw new EntryReadError(file.absolutePath, (error as Error).message, false);
+        } finally {
+            fs.closeSync(fd);
+        }
+        return { bytes, crc32 };
     }
 
     /** Writes `parts` one after another at the current position, with as few system calls as the OS allows. */

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { randomBytes } from "node:crypto";
 import { expect } from "chai";
-import { BatchCompressor, compressEntry, EntryReadError, keepsDeflated } from "../../provider/entryCompression";
+import { BatchCompressor, compressEntry, compressFileTo, EntryReadError, keepsDeflated } from "../../provider/entryCompression";
 import { DEFLATED, STORED } from "../../provider/zipRecords";
 import { planBatches } from "../../provider/zipWriter";
 import { removeTempDirs, tempDir, writeTree } from "./fileTrees";
@@ -52,6 +52,21 @@ describe("entry compression", () => {
         expect(failure([{ ...files[1], size: 3001 }]).message).to.include("3000 bytes now, 3001 bytes when listed");
         fs.rmSync(files[2].absolutePath);
         expect(failure([files[2]])).to.deep.include({ filePath: files[2].absolutePath, changed: false }).and.satisfy((result: { message: string }) => /ENOENT/.test(result.message));
+    });
+
+    it("streams a big file into its spill file deflated, or leaves no spill file when the entry is to be stored", async () => {
+        const root = writeTree(tempDir(), { "text.txt": "streamed text ".repeat(200_000), "random.bin": randomBytes(3 << 20) });
+        const fileOf = (name: string) => ({ absolutePath: path.join(root, name), size: fs.statSync(path.join(root, name)).size });
+        const spillPath = path.join(tempDir("spill-"), "entry");
+
+        const text = await compressFileTo(fileOf("text.txt"), spillPath);
+        const spilled = fs.readFileSync(spillPath);
+        expect(text).to.deep.equal({ method: DEFLATED, crc32: zlib.crc32(fs.readFileSync(fileOf("text.txt").absolutePath)), compressedSize: spilled.length });
+        expect(spilled.equals(compressEntry(fs.readFileSync(fileOf("text.txt").absolutePath)).data)).to.equal(true, "the same bytes as deflating it whole");
+
+        const random = await compressFileTo(fileOf("random.bin"), spillPath);
+        expect(random).to.deep.equal({ method: STORED, crc32: zlib.crc32(fs.readFileSync(fileOf("random.bin").absolutePath)), compressedSize: 3 << 20 });
+        expect(fs.existsSync(spillPath)).to.equal(false);
     });
 
     it("cuts files into batches of about the batch size, each big file alone", () => {

@@ -70,12 +70,14 @@ export interface Batch {
  */
 export async function writeLayerZip(files: readonly SourceFile[], destination: string, tuning: ZipTuning = DEFAULT_ZIP_TUNING): Promise<WrittenZip> {
     const batches = planBatches(files, tuning);
-    const spillDirectory = batches.some((batch) => batch.streamed) ? fs.mkdtempSync(path.join(os.tmpdir(), "lambda-layer-zip-")) : undefined;
     const contentBytes = files.reduce((total, file) => total + file.size, 0);
-    const compressor = contentBytes < tuning.workersFromBytes ? compressorHere() : compressorOnWorkers(os.availableParallelism());
     const output = new ZipOutput(fs.openSync(destination, "w"));
+    let spillDirectory: string | undefined;
+    let compressor: Compressor | undefined;
     let written: WrittenZip | undefined;
     try {
+        spillDirectory = batches.some((batch) => batch.streamed) ? fs.mkdtempSync(path.join(os.tmpdir(), "lambda-layer-zip-")) : undefined;
+        compressor = contentBytes < tuning.workersFromBytes ? compressorHere() : compressorOnWorkers(os.availableParallelism());
         await writeBatches(files, batches, compressor, output, spillDirectory);
         written = output.finish();
         return written;
@@ -83,7 +85,7 @@ export async function writeLayerZip(files: readonly SourceFile[], destination: s
         throw error instanceof EntryReadError ? unreadable(error) : error;
     } finally {
         output.close();
-        await compressor.close();
+        await compressor?.close();
         if (spillDirectory !== undefined) {
             fs.rmSync(spillDirectory, { recursive: true, force: true });
         }

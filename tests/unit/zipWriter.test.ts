@@ -131,6 +131,21 @@ describe("writeLayerZip", function () {
         expect(await failureOf()).to.include(path.join("bin", "tool")).and.include("cannot be read").and.include("ENOENT");
     });
 
+    it("stops its worker threads on failure: a process whose zip failed exits by itself", () => {
+        const root = writeTree(tempDir(), { "a.txt": "a".repeat(100_000), "b.txt": "b" });
+        const script = `
+const { listSourceFiles } = require(provider + "/sourceFiles.js");
+const { writeLayerZip, DEFAULT_ZIP_TUNING } = require(provider + "/zipWriter.js");
+const files = listSourceFiles({ path: args.root }, "/");
+require("fs").rmSync(args.root + "/b.txt");
+const tuning = { ...DEFAULT_ZIP_TUNING, batchBytes: 1, workersFromBytes: 0 };
+Promise.allSettled([writeLayerZip(files, args.zipPath, tuning), writeLayerZip(files, args.root + "/missing/dir/layer.zip", tuning)])
+    .then((results) => console.log(JSON.stringify(results.map((result) => result.reason.message))));`;
+        const messages = runInNode<string[]>(script, { root, zipPath: path.join(tempDir("zip-"), "layer.zip") });
+        expect(messages[0]).to.include("b.txt").and.include("ENOENT");
+        expect(messages[1]).to.include("ENOENT").and.include("missing/dir/layer.zip");
+    });
+
     it("fails the same way for a streamed file, and leaves no partial zip and no spill file behind", async () => {
         const root = writeTree(tempDir(), { "big.txt": "big ".repeat(100_000), "small.txt": "small" });
         const listed = listSourceFiles({ path: root }, "/");

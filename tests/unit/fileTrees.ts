@@ -62,10 +62,11 @@ export function setTimes(root: string, date: Date): void {
 /**
  * Runs `script` (CommonJS, with `provider` bound to the compiled provider directory and `args` to
  * `args`) in a fresh Node process and returns what it printed with `console.log`, parsed as JSON.
+ * Throws when the process has not exited after a minute (something kept it alive).
  */
 export function runInNode<T>(script: string, args: unknown, env: NodeJS.ProcessEnv = {}): T {
     const program = `const provider = ${JSON.stringify(PROVIDER_DIR)}; const args = ${JSON.stringify(args)};\n${script}`;
-    const output = execFileSync(process.execPath, ["-e", program], { env: { ...process.env, ...env }, encoding: "utf8" });
+    const output = execFileSync(process.execPath, ["-e", program], { env: { ...process.env, ...env }, encoding: "utf8", timeout: 60_000 });
     return JSON.parse(output) as T;
 }
 

@@ -41,14 +41,34 @@ export function hashSourceFiles(files: readonly SourceFile[], packaging: Packagi
     stream.field(packaging.prefix ?? "");
     stream.field(packaging.compression);
     stream.field(String(files.length));
-    for (const index of zipPathOrder(files)) {
-        const file = files[index];
-        stream.field(file.zipPath);
-        stream.field(file.executable ? "755" : "644");
+    const order = zipPathOrder(files);
+    const names = utf8Names(order.map((index) => files[index].zipPath));
+    order.forEach((index, position) => {
+        stream.bytes(names.bytes, names.starts[position], names.starts[position + 1] - names.starts[position]);
+        const mode = files[index].executable ? MODE_755 : MODE_644;
+        stream.bytes(mode, 0, mode.length);
         stream.bytes(digests, index * DIGEST_BYTES, DIGEST_BYTES);
-    }
+    });
     return stream.hash.digest("hex");
 }
+
+/**
+ * `names` encoded as UTF-8 in one call (one per name costs more than all the hashing), with where each
+ * starts and, last, where the final one ends. Pure.
+ */
+function utf8Names(names: readonly string[]): { bytes: Buffer; starts: number[] } {
+    const bytes = Buffer.from(names.join(""), "utf8");
+    const units = names.reduce((total, name) => total + name.length, 0);
+    // When there are as many bytes as UTF-16 units, every unit is ASCII, one byte each.
+    const byteLength = bytes.length === units ? (name: string) => name.length : (name: string) => Buffer.byteLength(name, "utf8");
+    const starts = [0];
+    names.forEach((name, index) => starts.push(starts[index] + byteLength(name)));
+    return { bytes, starts };
+}
+
+/** The mode fields' bytes, framed as any field: built once rather than encoded per file. */
+const MODE_755 = Buffer.from("755");
+const MODE_644 = Buffer.from("644");
 
 /** The indices of `files` in `zipPath` order; sorted only when they are not already (a listing is). */
 function zipPathOrder(files: readonly SourceFile[]): number[] {
@@ -69,21 +89,10 @@ class FramedStream {
 
     constructor(private readonly target: Hash) {}
 
-    /** Appends one framed field. */
+    /** Appends one framed field: `value` in UTF-8. */
     field(value: string): void {
-        // Encoded straight into the block, its length filled in after: UTF-8 takes at most 3 bytes per UTF-16 unit.
-        const mostBytes = 8 + 3 * value.length;
-        if (this.used + mostBytes > this.block.length) {
-            this.flush();
-        }
-        if (mostBytes > this.block.length) {
-            const bytes = Buffer.from(value, "utf8");
-            this.bytes(bytes, 0, bytes.length);
-            return;
-        }
-        const length = this.block.write(value, this.used + 8, "utf8");
-        writeLength(this.block, this.used, length);
-        this.used += 8 + length;
+        const bytes = Buffer.from(value, "utf8");
+        this.bytes(bytes, 0, bytes.length);
     }
 
     /** Appends `length` bytes of `source` from `start` as one framed field. */

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
 import { computeSourceHash, readThreads } from "../../provider/contentDigests";
-import { digestFiles, FileReadError } from "../../provider/fileDigest";
+import { digestFiles, FileReadError, READ_BUFFER_BYTES } from "../../provider/fileDigest";
 import { hashSourceFiles, readContentDigests, SOURCE_HASH_VERSION } from "../../provider/sourceHash";
 import { listSourceFiles, type SourceFile } from "../../provider/sourceFiles";
 import { removeTempDirs, setTimes, tempDir, withUmask077, writeTree, type TreeFile } from "./fileTrees";
@@ -151,11 +151,12 @@ describe("computeSourceHash", () => {
 describe("digestFiles", () => {
     after(removeTempDirs);
 
-    it("gives each file's sha256, in order, across reads larger than its buffer", () => {
+    it("gives each file's sha256, in order, across reads larger than its buffer and one exactly its size", () => {
         const big = Buffer.alloc((3 << 20) + 5, 1);
-        const root = writeTree(tempDir(), { "small.txt": "abc", "big.bin": big, "empty": "" });
-        const digests = digestFiles(["small.txt", "big.bin", "empty"].map((name) => path.join(root, name)));
-        const expected = ["abc", big, ""].map((content) => createHash("sha256").update(content).digest());
+        const exact = Buffer.alloc(READ_BUFFER_BYTES, 2);
+        const root = writeTree(tempDir(), { "small.txt": "abc", "big.bin": big, "exact.bin": exact, "empty": "" });
+        const digests = digestFiles(["small.txt", "big.bin", "exact.bin", "empty"].map((name) => path.join(root, name)));
+        const expected = ["abc", big, exact, ""].map((content) => createHash("sha256").update(content).digest());
         expect(digests).to.deep.equal(Buffer.concat(expected));
     });
 

@@ -173,7 +173,8 @@ async function writeBatches(files: readonly SourceFile[], batches: readonly Batc
 class ZipOutput {
     position = 0;
     private readonly sha256 = createHash("sha256");
-    private readonly directory: Buffer[] = [];
+    private readonly directory = new GrowingBuffer();
+    private entryCount = 0;
     private readonly copyBuffer = Buffer.allocUnsafe(1 << 20);
 
     constructor(private readonly fd: number) {}
@@ -213,8 +214,8 @@ class ZipOutput {
     /** Appends the central directory and the end records; what was written. */
     finish(): WrittenZip {
         const directoryOffset = this.position;
-        const directory = Buffer.concat(this.directory);
-        this.writeAll([directory, endOfArchive(this.directory.length, directoryOffset, directory.length)]);
+        const directory = this.directory.contents();
+        this.writeAll([directory, endOfArchive(this.entryCount, directoryOffset, directory.length)]);
         return { bytes: this.position, sha256Base64: this.sha256.digest("base64") };
     }
 
@@ -225,7 +226,8 @@ class ZipOutput {
     /** The local header of an entry that starts at `localHeaderOffset`; its record is kept for the central directory. */
     private header(file: SourceFile, entry: EntrySummary, localHeaderOffset: number): Buffer {
         const record: ZipEntryRecord = { name: Buffer.from(file.zipPath, "utf8"), executable: file.executable, uncompressedSize: file.size, localHeaderOffset, ...entry };
-        this.directory.push(centralDirectoryRecord(record));
+        this.directory.append(centralDirectoryRecord(record));
+        this.entryCount++;
         return localFileHeader(record);
     }
 
@@ -275,6 +277,28 @@ class ZipOutput {
                 pending[next] = pending[next].subarray(written); // a short write: the rest of this part goes next
             }
         }
+    }
+}
+
+/**
+ * Bytes appended into one buffer that doubles when full: the central directory, kept as one block
+ * rather than as a Buffer object per entry.
+ */
+class GrowingBuffer {
+    private buffer = Buffer.allocUnsafe(64 * 1024);
+    private length = 0;
+
+    append(bytes: Buffer): void {
+        if (this.length + bytes.length > this.buffer.length) {
+            const larger = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + bytes.length));
+            this.buffer.copy(larger, 0, 0, this.length);
+            this.buffer = larger;
+        }
+        this.length += bytes.copy(this.buffer, this.length);
+    }
+
+    contents(): Buffer {
+        return this.buffer.subarray(0, this.length);
     }
 }
 

@@ -8,6 +8,7 @@
 import * as fs from "node:fs";
 import { pipeline } from "node:stream/promises";
 import * as zlib from "node:zlib";
+import { readUntilFull } from "./readUntilFull";
 import { DEFLATED, STORED } from "./zipRecords";
 
 /** zlib's default; `zip -6` uses the same. */
@@ -166,19 +167,11 @@ function withOpenFile<T>(file: FileToCompress, use: (fd: number) => T): T {
 
 /** Reads until the buffer is full or the file ends; the number of bytes read. */
 function readFully(fd: number, buffer: Buffer, file: FileToCompress): number {
-    let length = 0;
     try {
-        while (length < buffer.length) {
-            const read = fs.readSync(fd, buffer, length, buffer.length - length, null);
-            if (read === 0) {
-                break;
-            }
-            length += read;
-        }
+        return readUntilFull(fd, buffer);
     } catch (error) {
         throw new EntryReadError(file.absolutePath, (error as Error).message, false);
     }
-    return length;
 }
 
 /** `buffer` when it holds `size` bytes, else a new one that does (with room to grow, so that it is rarely replaced). */

@@ -5,6 +5,7 @@
  */
 import { createHash, hash } from "node:crypto";
 import * as fs from "node:fs";
+import { readUntilFull } from "./readUntilFull";
 
 /** Bytes of one digest (sha256). */
 export const DIGEST_BYTES = 32;
@@ -48,7 +49,7 @@ export function digestFileInto(filePath: string, buffer: Buffer, digests: Uint8A
             return;
         }
         const streamed = createHash("sha256").update(buffer);
-        for (let bytesRead = readChunk(fd, buffer, 0, filePath); bytesRead > 0; bytesRead = readChunk(fd, buffer, 0, filePath)) {
+        for (let bytesRead = readChunk(fd, buffer, filePath); bytesRead > 0; bytesRead = readChunk(fd, buffer, filePath)) {
             streamed.update(buffer.subarray(0, bytesRead));
         }
         digests.set(streamed.digest(), offset);
@@ -59,15 +60,11 @@ export function digestFileInto(filePath: string, buffer: Buffer, digests: Uint8A
 
 /** Reads `fd` into `buffer` until it is full or the file ends; returns the bytes read. */
 function fill(fd: number, buffer: Buffer, filePath: string): number {
-    let filled = 0;
-    while (filled < buffer.length) {
-        const bytesRead = readChunk(fd, buffer, filled, filePath);
-        if (bytesRead === 0) {
-            break;
-        }
-        filled += bytesRead;
+    try {
+        return readUntilFull(fd, buffer);
+    } catch (error) {
+        throw new FileReadError(filePath, (error as Error).message);
     }
-    return filled;
 }
 
 /** Copies `length` bytes one by one: for a 32-byte digest, cheaper than the subarray view `set` needs. */
@@ -77,9 +74,9 @@ export function copyBytes(source: Uint8Array, sourceStart: number, target: Uint8
     }
 }
 
-function readChunk(fd: number, buffer: Buffer, start: number, filePath: string): number {
+function readChunk(fd: number, buffer: Buffer, filePath: string): number {
     try {
-        return fs.readSync(fd, buffer, start, buffer.length - start, null);
+        return fs.readSync(fd, buffer, 0, buffer.length, null);
     } catch (error) {
         throw new FileReadError(filePath, (error as Error).message);
     }

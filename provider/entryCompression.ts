@@ -5,8 +5,8 @@
  * does not depend on how the input is cut into chunks, so a file read whole and a file streamed give
  * the same bytes. Used by the compression workers, and on the calling thread for small trees.
  */
+import { once } from "node:events";
 import * as fs from "node:fs";
-import { pipeline } from "node:stream/promises";
 import * as zlib from "node:zlib";
 import { readUntilFull } from "./readUntilFull";
 import { DEFLATED, STORED } from "./zipRecords";
@@ -15,10 +15,11 @@ import { DEFLATED, STORED } from "./zipRecords";
 export const DEFLATE_LEVEL = 6;
 
 /**
- * Deflate's output buffer for big files. With zlib's 16 KiB default, deflating 16 MiB took a round trip
- * to the thread pool per 16 KiB and about 1.5x the time. The input is read in the stream's default 64 KiB
- * chunks: reading a MiB at a time as well measured 20-30 MB more peak memory on the bench tree for no gain.
+ * Big files are read and deflated a MiB at a time: with zlib's 16 KiB default output buffer, deflating
+ * 16 MiB took a round trip to the thread pool per 16 KiB and about 1.5x the time. The input is read
+ * into a buffer that is reused: a read stream's fresh MiB buffers measured 20-30 MB more peak memory.
  */
+const STREAM_READ_BYTES = 1 << 20;
 const DEFLATE_OUTPUT_CHUNK_BYTES = 1 << 20;
 
 /** A file to compress: where to read it, and the size it was listed (and hashed) with. */
@@ -99,10 +100,66 @@ export class BatchCompressor {
         return { entries, data: result };
     }
 
+    /**
+     * Deflates one file too big to hold into `spillPath`, a MiB at a time through the reused read buffer.
+     * When that did not shrink it, the spill file is removed and the entry is stored: its data is then
+     * the file itself, which the writer copies (checking it against the CRC returned here).
+     */
+    async compressToFile(file: FileToCompress, spillPath: string): Promise<EntrySummary> {
+        this.readBuffer = atLeast(this.readBuffer, STREAM_READ_BYTES);
+        const input = this.readBuffer.subarray(0, STREAM_READ_BYTES);
+        const deflate = zlib.createDeflateRaw({ level: DEFLATE_LEVEL, chunkSize: DEFLATE_OUTPUT_CHUNK_BYTES });
+        const spill = fs.openSync(spillPath, "w");
+        let written = 0;
+        deflate.on("data", (output: Buffer) => {
+            try {
+                writeFully(spill, output);
+                written += output.length;
+            } catch (error) {
+                deflate.destroy(new Error(`cannot write the spill file ${spillPath}: ${(error as Error).message}`));
+            }
+        });
+        let crc32 = 0;
+        let bytesRead = 0;
+        try {
+            const fd = openForReading(file);
+            try {
+                for (let length = readFully(fd, input, file); length > 0; length = readFully(fd, input, file)) {
+                    const chunk = input.subarray(0, length);
+                    crc32 = zlib.crc32(chunk, crc32);
+                    bytesRead += length;
+                    await consumed(deflate, chunk); // the chunk's memory is read into again next
+                }
+            } finally {
+                fs.closeSync(fd);
+            }
+            const ended = once(deflate, "end");
+            deflate.end();
+            await ended;
+        } finally {
+            deflate.destroy();
+            fs.closeSync(spill);
+        }
+        if (bytesRead !== file.size) {
+            throw changedSize(file, `${bytesRead} bytes`);
+        }
+        if (keepsDeflated(file.size, written)) {
+            return { method: DEFLATED, crc32, compressedSize: written };
+        }
+        fs.rmSync(spillPath);
+        return { method: STORED, crc32, compressedSize: file.size };
+    }
+
     /** The file's content, in the reused read buffer: valid until the next read. */
     private read(file: FileToCompress): Buffer {
         this.readBuffer = atLeast(this.readBuffer, file.size + 1); // one byte more, to see a file that grew
-        const length = withOpenFile(file, (fd) => readFully(fd, this.readBuffer, file));
+        const fd = openForReading(file);
+        let length: number;
+        try {
+            length = readFully(fd, this.readBuffer, file);
+        } finally {
+            fs.closeSync(fd);
+        }
         if (length !== file.size) {
             throw changedSize(file, length > file.size ? "larger" : `${length} bytes`);
         }
@@ -110,58 +167,26 @@ export class BatchCompressor {
     }
 }
 
-/**
- * Deflates one file into `spillPath`, streaming, for files too big to hold. When that did not shrink it,
- * the spill file is removed and the entry is stored: its data is then the file itself, which the
- * writer copies (checking it against the CRC returned here).
- */
-export async function compressFileTo(file: FileToCompress, spillPath: string): Promise<EntrySummary> {
-    let crc32 = 0;
-    let bytesRead = 0;
-    let written = 0;
-    const measureInput = async function* (chunks: AsyncIterable<Buffer>) {
-        for await (const chunk of chunks) {
-            crc32 = zlib.crc32(chunk, crc32);
-            bytesRead += chunk.length;
-            yield chunk;
-        }
-    };
-    const measureOutput = async function* (chunks: AsyncIterable<Buffer>) {
-        for await (const chunk of chunks) {
-            written += chunk.length;
-            yield chunk;
-        }
-    };
-    try {
-        await pipeline(fs.createReadStream(file.absolutePath), measureInput, zlib.createDeflateRaw({ level: DEFLATE_LEVEL, chunkSize: DEFLATE_OUTPUT_CHUNK_BYTES }), measureOutput, fs.createWriteStream(spillPath));
-    } catch (error) {
-        throw new EntryReadError(file.absolutePath, (error as Error).message, false);
-    }
-    if (bytesRead !== file.size) {
-        throw changedSize(file, `${bytesRead} bytes`);
-    }
-    if (keepsDeflated(file.size, written)) {
-        return { method: DEFLATED, crc32, compressedSize: written };
-    }
-    fs.rmSync(spillPath);
-    return { method: STORED, crc32, compressedSize: file.size };
-}
-
 function changedSize(file: FileToCompress, now: string): EntryReadError {
     return new EntryReadError(file.absolutePath, `it is ${now} now, ${file.size} bytes when listed`, true);
 }
 
-function withOpenFile<T>(file: FileToCompress, use: (fd: number) => T): T {
-    let fd: number;
+function openForReading(file: FileToCompress): number {
     try {
-        fd = fs.openSync(file.absolutePath, "r");
+        return fs.openSync(file.absolutePath, "r");
     } catch (error) {
         throw new EntryReadError(file.absolutePath, (error as Error).message, false);
     }
-    try {
-        return use(fd);
-    } finally {
-        fs.closeSync(fd);
+}
+
+/** Resolves once `deflate` has taken in all of `chunk`, so that its memory can be used again. */
+function consumed(deflate: zlib.DeflateRaw, chunk: Buffer): Promise<void> {
+    return new Promise((resolve, reject) => deflate.write(chunk, (error) => (error ? reject(error) : resolve())));
+}
+
+function writeFully(fd: number, bytes: Buffer): void {
+    for (let written = 0; written < bytes.length; ) {
+        written += fs.writeSync(fd, bytes, written, bytes.length - written);
     }
 }
 

@@ -4,7 +4,7 @@
  * spill file whose summary is posted back. Requests are handled one at a time, in the order they came.
  */
 import { parentPort, type MessagePort } from "node:worker_threads";
-import { BatchCompressor, compressFileTo, EntryReadError, type CompressedBatch, type EntrySummary, type FileToCompress } from "./entryCompression";
+import { BatchCompressor, EntryReadError, type CompressedBatch, type EntrySummary, type FileToCompress } from "./entryCompression";
 
 /** What the writer sends: a batch number and its files, or one file and where to spill it. */
 export interface CompressionRequest {
@@ -23,7 +23,7 @@ export type CompressionReply =
 async function reply(compressor: BatchCompressor, request: CompressionRequest): Promise<CompressionReply> {
     const { batch, files, spillPath } = request;
     try {
-        return spillPath === undefined ? { batch, compressed: compressor.compress(files) } : { batch, spilled: await compressFileTo(files[0], spillPath) };
+        return spillPath === undefined ? { batch, compressed: compressor.compress(files) } : { batch, spilled: await compressor.compressToFile(files[0], spillPath) };
     } catch (error) {
         if (error instanceof EntryReadError) {
             return { batch, failure: { filePath: error.filePath, reason: error.reason, changed: error.changed } };

@@ -17,7 +17,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { CompressionPool, type CompressionResult } from "./compressionPool";
-import { BatchCompressor, compressFileTo, EntryReadError, type CompressedBatch, type EntrySummary } from "./entryCompression";
+import { BatchCompressor, EntryReadError, type CompressedBatch, type EntrySummary } from "./entryCompression";
 import { SourceError, type SourceFile } from "./sourceFiles";
 import type { CompressionRequest } from "./zipCompressWorker";
 import { centralDirectoryRecord, endOfArchive, localFileHeader, STORED, type ZipEntryRecord } from "./zipRecords";
@@ -134,7 +134,7 @@ function compressorHere(): Compressor {
     const here = new BatchCompressor();
     return {
         threads: 1,
-        compress: async ({ files, spillPath }) => (spillPath === undefined ? { compressed: here.compress(files) } : { spilled: await compressFileTo(files[0], spillPath) }),
+        compress: async ({ files, spillPath }) => (spillPath === undefined ? { compressed: here.compress(files) } : { spilled: await here.compressToFile(files[0], spillPath) }),
         close: async () => undefined,
     };
 }

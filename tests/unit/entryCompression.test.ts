@@ -3,7 +3,7 @@ import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { randomBytes } from "node:crypto";
 import { expect } from "chai";
-import { BatchCompressor, compressEntry, compressFileTo, EntryReadError, keepsDeflated } from "../../provider/entryCompression";
+import { BatchCompressor, compressEntry, EntryReadError, keepsDeflated } from "../../provider/entryCompression";
 import { DEFLATED, STORED } from "../../provider/zipRecords";
 import { planBatches } from "../../provider/zipWriter";
 import { removeTempDirs, tempDir, writeTree } from "./fileTrees";
@@ -59,12 +59,12 @@ describe("entry compression", () => {
         const fileOf = (name: string) => ({ absolutePath: path.join(root, name), size: fs.statSync(path.join(root, name)).size });
         const spillPath = path.join(tempDir("spill-"), "entry");
 
-        const text = await compressFileTo(fileOf("text.txt"), spillPath);
+        const text = await new BatchCompressor().compressToFile(fileOf("text.txt"), spillPath);
         const spilled = fs.readFileSync(spillPath);
         expect(text).to.deep.equal({ method: DEFLATED, crc32: zlib.crc32(fs.readFileSync(fileOf("text.txt").absolutePath)), compressedSize: spilled.length });
         expect(spilled.equals(compressEntry(fs.readFileSync(fileOf("text.txt").absolutePath)).data)).to.equal(true, "the same bytes as deflating it whole");
 
-        const random = await compressFileTo(fileOf("random.bin"), spillPath);
+        const random = await new BatchCompressor().compressToFile(fileOf("random.bin"), spillPath);
         expect(random).to.deep.equal({ method: STORED, crc32: zlib.crc32(fs.readFileSync(fileOf("random.bin").absolutePath)), compressedSize: 3 << 20 });
         expect(fs.existsSync(spillPath)).to.equal(false);
     });

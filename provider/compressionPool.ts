@@ -5,11 +5,9 @@
  */
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
-import { EntryReadError, type CompressedBatch, type EntrySummary } from "./entryCompression";
-import type { CompressionReply, CompressionRequest } from "./zipCompressWorker";
-
-/** A batch compressed into memory, or the one entry that was compressed into its spill file. */
-export type CompressionResult = { compressed: CompressedBatch } | { spilled: EntrySummary };
+import type { CompressionRequest, CompressionResult } from "./compressionRequests";
+import { EntryReadError } from "./entryCompression";
+import type { CompressionReply } from "./zipCompressWorker";
 
 interface Outstanding {
     resolve(result: CompressionResult): void;
@@ -19,6 +17,8 @@ interface Outstanding {
 interface PoolWorker {
     worker: Worker;
     outstanding: Map<number, Outstanding>;
+    /** Why the worker stopped, once it has: requests sent to it after that fail with this. */
+    stopped?: Error;
 }
 
 /** A fixed number of compression workers. */
@@ -32,6 +32,9 @@ export class CompressionPool {
     /** Compresses a request's files on a worker. Rejects with EntryReadError for a file that cannot be read or changed. */
     compress(request: CompressionRequest): Promise<CompressionResult> {
         const target = this.workers.reduce((least, candidate) => (candidate.outstanding.size < least.outstanding.size ? candidate : least));
+        if (target.stopped) {
+            return Promise.reject(target.stopped);
+        }
         return new Promise((resolve, reject) => {
             target.outstanding.set(request.batch, { resolve, reject });
             target.worker.postMessage(request);
@@ -56,6 +59,7 @@ function startWorker(): PoolWorker {
     const pooled: PoolWorker = { worker, outstanding: new Map() };
     worker.on("message", (reply: CompressionReply) => settle(pooled, reply));
     const failAll = (error: Error) => {
+        pooled.stopped ??= error;
         for (const { reject } of pooled.outstanding.values()) {
             reject(error);
         }

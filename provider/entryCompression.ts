@@ -75,11 +75,12 @@ export function keepsDeflated(contentBytes: number, deflatedBytes: number): bool
 }
 
 /**
- * Reads and compresses batches of files, one thread's worth: the buffers it reads into and gathers
- * output in are kept from batch to batch, so that a batch leaves behind only its result and deflate's
- * own output (memory that would otherwise wait for the garbage collector in every thread).
+ * Reads and compresses entries, one thread's worth: batches of small files in memory, big files into
+ * spill files. The buffers it reads into and gathers output in are kept from call to call, so that a
+ * call leaves behind only its result and deflate's own output (memory that would otherwise wait for
+ * the garbage collector in every thread). One call at a time: see compressionRequests.ts.
  */
-export class BatchCompressor {
+export class EntryCompressor {
     private readBuffer: Buffer = Buffer.alloc(0);
     private output: Buffer = Buffer.alloc(0);
 
@@ -111,6 +112,8 @@ export class BatchCompressor {
         const deflate = zlib.createDeflateRaw({ level: DEFLATE_LEVEL, chunkSize: DEFLATE_OUTPUT_CHUNK_BYTES });
         const spill = fs.openSync(spillPath, "w");
         let written = 0;
+        let failure: Error | undefined; // the stream's own error, kept so that it is the one reported
+        deflate.on("error", (error: Error) => (failure ??= error));
         deflate.on("data", (output: Buffer) => {
             try {
                 writeFully(spill, output);
@@ -119,6 +122,10 @@ export class BatchCompressor {
                 deflate.destroy(new Error(`cannot write the spill file ${spillPath}: ${(error as Error).message}`));
             }
         });
+        // A failed write or end reports the stream's own error (a spill write's, say), not its aftermath.
+        const reportFailure = (error: unknown): never => {
+            throw failure ?? error;
+        };
         let crc32 = 0;
         let bytesRead = 0;
         try {
@@ -128,14 +135,17 @@ export class BatchCompressor {
                     const chunk = input.subarray(0, length);
                     crc32 = zlib.crc32(chunk, crc32);
                     bytesRead += length;
-                    await consumed(deflate, chunk); // the chunk's memory is read into again next
+                    await consumed(deflate, chunk).catch(reportFailure); // the chunk's memory is read into again next
                 }
             } finally {
                 fs.closeSync(fd);
             }
+            if (failure) {
+                throw failure; // already emitted: "end" would never come
+            }
             const ended = once(deflate, "end");
             deflate.end();
-            await ended;
+            await ended.catch(reportFailure);
         } finally {
             deflate.destroy();
             fs.closeSync(spill);

@@ -55,8 +55,8 @@ const ZIP64_LOCATOR_BYTES = 20;
 const MAX_16 = 0xffff;
 const MAX_32 = 0xffffffff;
 
-/** Where the CRC and the two sizes sit in a local file header, for `patchLocalFileHeader`. */
-export const LOCAL_HEADER_SIZES_OFFSET = 14;
+/** Where the CRC and the two sizes sit in a local file header. */
+const LOCAL_HEADER_SIZES_OFFSET = 14;
 
 /** The local file header that precedes the entry's data. */
 export function localFileHeader(entry: ZipEntryRecord): Buffer {
@@ -75,11 +75,8 @@ export function localFileHeader(entry: ZipEntryRecord): Buffer {
     return header;
 }
 
-/**
- * The 12 bytes at `LOCAL_HEADER_SIZES_OFFSET` of the local header: CRC-32, compressed size, uncompressed
- * size. Written again once a streamed entry's sizes are known.
- */
-export function sizesAndCrc(entry: Pick<ZipEntryRecord, "crc32" | "compressedSize" | "uncompressedSize">): Buffer {
+/** The CRC-32, compressed size and uncompressed size fields, as both headers hold them. */
+function sizesAndCrc(entry: Pick<ZipEntryRecord, "crc32" | "compressedSize" | "uncompressedSize">): Buffer {
     const fields = Buffer.alloc(12);
     fields.writeUInt32LE(entry.crc32 >>> 0, 0);
     fields.writeUInt32LE(entry.compressedSize, 4);

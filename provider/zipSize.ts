@@ -5,6 +5,7 @@
  * over the limit is zipped once; the size is remembered per sourceHash, so later previews of the same
  * content cost nothing.
  */
+import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -40,14 +41,26 @@ export async function measuredZipSize(files: SourceFile[], sourceHash: string): 
     try {
         const { bytes } = await writeLayerZip(files, path.join(workDir, "layer.zip"));
         if (memo) {
-            await fs.promises.mkdir(path.dirname(memo), { recursive: true });
-            // Written under a unique name, then renamed: a concurrent reader sees all of it or nothing.
-            const partial = `${memo}.${process.pid}.tmp`;
-            await fs.promises.writeFile(partial, String(bytes));
-            await fs.promises.rename(partial, memo);
+            await rememberSize(memo, bytes);
         }
         return bytes;
     } finally {
         await fs.promises.rm(workDir, { recursive: true, force: true });
+    }
+}
+
+/**
+ * Writes the size under a unique name, then renames it into place, so that a concurrent reader sees all
+ * of it or nothing, and two checks of the same content can write at once. A size that cannot be
+ * remembered (a read-only cache, a full disk) is measured again next time; it is not an error.
+ */
+async function rememberSize(memo: string, bytes: number): Promise<void> {
+    const partial = `${memo}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
+    try {
+        await fs.promises.mkdir(path.dirname(memo), { recursive: true });
+        await fs.promises.writeFile(partial, String(bytes));
+        await fs.promises.rename(partial, memo);
+    } catch {
+        await fs.promises.rm(partial, { force: true });
     }
 }

@@ -16,10 +16,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { CompressionPool, type CompressionResult } from "./compressionPool";
-import { BatchCompressor, EntryReadError, type CompressedBatch, type EntrySummary } from "./entryCompression";
+import { CompressionPool } from "./compressionPool";
+import { serialCompressor, type CompressionRequest, type CompressionResult } from "./compressionRequests";
+import { EntryReadError, type CompressedBatch, type EntrySummary } from "./entryCompression";
 import { SourceError, type SourceFile } from "./sourceFiles";
-import type { CompressionRequest } from "./zipCompressWorker";
 import { centralDirectoryRecord, endOfArchive, localFileHeader, STORED, type ZipEntryRecord } from "./zipRecords";
 
 /**
@@ -48,7 +48,13 @@ export interface ZipTuning {
 }
 
 /** Batches of about 1 MiB keep messages between threads few and the memory each thread needs small. */
-export const DEFAULT_ZIP_TUNING: ZipTuning = { batchBytes: 1 << 20, streamedFileBytes: 1 << 20, workersFromBytes: 4 << 20 };
+export const DEFAULT_ZIP_TUNING: Readonly<ZipTuning> = Object.freeze({ batchBytes: 1 << 20, streamedFileBytes: 1 << 20, workersFromBytes: 4 << 20 });
+
+/**
+ * Workers at most, whatever the core count: each costs 15-30 MB (its own V8 heap and buffers), and
+ * issue #7's memory bound (200 MB on a 2-core machine) must not turn into one that grows with the machine.
+ */
+const MAX_COMPRESSION_THREADS = 4;
 
 /** Batches compressed ahead of the one being written, per thread: enough to keep every worker busy. */
 const BATCHES_AHEAD_PER_THREAD = 8;
@@ -68,7 +74,7 @@ export interface Batch {
  * deterministic zip. Rejects, naming the file, when one cannot be read or changed since it was listed;
  * `destination` is removed then.
  */
-export async function writeLayerZip(files: readonly SourceFile[], destination: string, tuning: ZipTuning = DEFAULT_ZIP_TUNING): Promise<WrittenZip> {
+export async function writeLayerZip(files: readonly SourceFile[], destination: string, tuning: Readonly<ZipTuning> = DEFAULT_ZIP_TUNING): Promise<WrittenZip> {
     const batches = planBatches(files, tuning);
     const contentBytes = files.reduce((total, file) => total + file.size, 0);
     const output = new ZipOutput(fs.openSync(destination, "w"));
@@ -77,7 +83,7 @@ export async function writeLayerZip(files: readonly SourceFile[], destination: s
     let written: WrittenZip | undefined;
     try {
         spillDirectory = batches.some((batch) => batch.streamed) ? fs.mkdtempSync(path.join(os.tmpdir(), "lambda-layer-zip-")) : undefined;
-        compressor = contentBytes < tuning.workersFromBytes ? compressorHere() : compressorOnWorkers(os.availableParallelism());
+        compressor = contentBytes < tuning.workersFromBytes ? compressorHere() : compressorOnWorkers(Math.min(os.availableParallelism(), MAX_COMPRESSION_THREADS));
         await writeBatches(files, batches, compressor, output, spillDirectory);
         written = output.finish();
         return written;
@@ -85,13 +91,10 @@ export async function writeLayerZip(files: readonly SourceFile[], destination: s
         throw error instanceof EntryReadError ? unreadable(error) : error;
     } finally {
         output.close();
-        await compressor?.close();
-        if (spillDirectory !== undefined) {
-            fs.rmSync(spillDirectory, { recursive: true, force: true });
-        }
-        if (written === undefined) {
-            fs.rmSync(destination, { force: true });
-        }
+        // Each step is tried whatever the others do, and none may hide the error that brought us here.
+        await bestEffort(() => compressor?.close());
+        await bestEffort(() => spillDirectory !== undefined && fs.rmSync(spillDirectory, { recursive: true, force: true }));
+        await bestEffort(() => written === undefined && fs.rmSync(destination, { force: true }));
     }
 }
 
@@ -131,12 +134,8 @@ interface Compressor {
 }
 
 function compressorHere(): Compressor {
-    const here = new BatchCompressor();
-    return {
-        threads: 1,
-        compress: async ({ files, spillPath }) => (spillPath === undefined ? { compressed: here.compress(files) } : { spilled: await here.compressToFile(files[0], spillPath) }),
-        close: async () => undefined,
-    };
+    const here = serialCompressor();
+    return { threads: 1, compress: (request) => here.compress(request), close: () => here.idle() };
 }
 
 function compressorOnWorkers(threads: number): Compressor {
@@ -201,12 +200,25 @@ class ZipOutput {
     appendStreamed(file: SourceFile, entry: EntrySummary, spillPath: string): void {
         this.writeAll([this.header(file, entry, this.position)]);
         if (entry.method === STORED) {
-            const copied = this.copyFrom(file.absolutePath, file.size + 1, file); // one byte more, to see a file that grew
+            let copied: { bytes: number; crc32: number };
+            try {
+                copied = this.copyFrom(file.absolutePath, file.size + 1); // one byte more, to see a file that grew
+            } catch (error) {
+                throw new EntryReadError(file.absolutePath, (error as Error).message, false);
+            }
             if (copied.bytes !== file.size || copied.crc32 !== entry.crc32) {
-                throw new EntryReadError(file.absolutePath, "its content changed while the zip was written", true);
+                throw new EntryReadError(file.absolutePath, "its content differs from when it was compressed", true);
             }
         } else {
-            this.copyFrom(spillPath, entry.compressedSize, file);
+            let copied: { bytes: number };
+            try {
+                copied = this.copyFrom(spillPath, entry.compressedSize);
+            } catch (error) {
+                throw new Error(`cannot read the spill file ${spillPath}: ${(error as Error).message}`);
+            }
+            if (copied.bytes !== entry.compressedSize) {
+                throw new Error(`the spill file ${spillPath} holds ${copied.bytes} of the ${entry.compressedSize} bytes written to it`);
+            }
             fs.rmSync(spillPath);
         }
     }
@@ -231,14 +243,9 @@ class ZipOutput {
         return localFileHeader(record);
     }
 
-    /** Appends up to `limit` bytes of the file at `source`; how many, and their CRC. Throws EntryReadError, for `file`, when it cannot be read. */
-    private copyFrom(source: string, limit: number, file: SourceFile): { bytes: number; crc32: number } {
-        let fd: number;
-        try {
-            fd = fs.openSync(source, "r");
-        } catch (error) {
-            throw new EntryReadError(file.absolutePath, (error as Error).message, false);
-        }
+    /** Appends up to `limit` bytes of the file at `source`; how many, and their CRC. */
+    private copyFrom(source: string, limit: number): { bytes: number; crc32: number } {
+        const fd = fs.openSync(source, "r");
         let bytes = 0;
         let crc32 = 0;
         try {
@@ -252,8 +259,6 @@ class ZipOutput {
                 this.writeAll([chunk]);
                 bytes += read;
             }
-        } catch (error) {
-            throw new EntryReadError(file.absolutePath, (error as Error).message, false);
         } finally {
             fs.closeSync(fd);
         }
@@ -277,6 +282,15 @@ class ZipOutput {
                 pending[next] = pending[next].subarray(written); // a short write: the rest of this part goes next
             }
         }
+    }
+}
+
+/** Runs a clean-up step, ignoring its failure. */
+async function bestEffort(step: () => unknown): Promise<void> {
+    try {
+        await step();
+    } catch {
+        // Cleaning up is not the job that was asked for; its failure must not replace that job's outcome.
     }
 }
 

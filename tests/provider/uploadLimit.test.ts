@@ -7,7 +7,7 @@ import { LayerVersionProvider } from "../../provider";
 import type { LayerVersionInputs } from "../../provider/types";
 import { listSourceFiles } from "../../provider/sourceFiles";
 import { writeLayerZip } from "../../provider/zipWriter";
-import { zipSizeBound } from "../../provider/zipSize";
+import { measuredZipSize, zipSizeBound } from "../../provider/zipSize";
 import { DIRECT_UPLOAD_MAX_ZIP_BYTES } from "../../provider/limits";
 import { removeTempDirs, tempDir, writeTree } from "../unit/fileTrees";
 
@@ -35,6 +35,16 @@ describe("direct-upload limit of a source tree, at check", () => {
         const files = listSourceFiles({ path: dir }, "/");
         const { bytes } = await writeLayerZip(files, path.join(tempDir(), "layer.zip"));
         expect(zipSizeBound(files) - bytes).to.equal(56 + 20);
+    });
+
+    it("measures the same content twice at once, as two layers built from one folder do, and remembers one size", async () => {
+        const files = listSourceFiles({ path: writeTree(tempDir(), { "a.txt": "a".repeat(10_000), "b.bin": randomBytes(5000) }) }, "/");
+        const sourceHash = `concurrent-${Date.now()}`;
+        const sizes = await Promise.all([measuredZipSize(files, sourceHash), measuredZipSize(files, sourceHash), measuredZipSize(files, sourceHash)]);
+        const { bytes } = await writeLayerZip(files, path.join(tempDir(), "layer.zip"));
+        expect(sizes).to.deep.equal([bytes, bytes, bytes]);
+        const memoDirectory = path.join(process.env.PULUMI_LAMBDA_LAYER_CACHE_DIR!, "zip-sizes-v2");
+        expect(fs.readdirSync(memoDirectory).filter((name) => name.startsWith(sourceHash))).to.deep.equal([sourceHash]);
     });
 
     it("refuses, naming source.path, the size, the limit and the s3 route, a tree whose zip is over 50 MB", async () => {

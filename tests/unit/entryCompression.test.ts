@@ -3,7 +3,7 @@ import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { randomBytes } from "node:crypto";
 import { expect } from "chai";
-import { BatchCompressor, compressEntry, EntryReadError, keepsDeflated } from "../../provider/entryCompression";
+import { EntryCompressor, compressEntry, EntryReadError, keepsDeflated } from "../../provider/entryCompression";
 import { DEFLATED, STORED } from "../../provider/zipRecords";
 import { planBatches } from "../../provider/zipWriter";
 import { removeTempDirs, tempDir, writeTree } from "./fileTrees";
@@ -27,7 +27,7 @@ describe("entry compression", () => {
     it("compresses a batch of files into one buffer, and names a file that is gone or changed size", () => {
         const root = writeTree(tempDir(), { "a.txt": "a".repeat(5000), "b.bin": randomBytes(3000), "c.txt": "" });
         const files = ["a.txt", "b.bin", "c.txt"].map((name) => ({ absolutePath: path.join(root, name), size: fs.statSync(path.join(root, name)).size }));
-        const compressor = new BatchCompressor();
+        const compressor = new EntryCompressor();
         const batch = compressor.compress(files);
         expect(batch.entries.map((entry) => entry.method)).to.deep.equal([DEFLATED, STORED, STORED]);
         const [a, b] = batch.entries;
@@ -59,14 +59,21 @@ describe("entry compression", () => {
         const fileOf = (name: string) => ({ absolutePath: path.join(root, name), size: fs.statSync(path.join(root, name)).size });
         const spillPath = path.join(tempDir("spill-"), "entry");
 
-        const text = await new BatchCompressor().compressToFile(fileOf("text.txt"), spillPath);
+        const text = await new EntryCompressor().compressToFile(fileOf("text.txt"), spillPath);
         const spilled = fs.readFileSync(spillPath);
         expect(text).to.deep.equal({ method: DEFLATED, crc32: zlib.crc32(fs.readFileSync(fileOf("text.txt").absolutePath)), compressedSize: spilled.length });
         expect(spilled.equals(compressEntry(fs.readFileSync(fileOf("text.txt").absolutePath)).data)).to.equal(true, "the same bytes as deflating it whole");
 
-        const random = await new BatchCompressor().compressToFile(fileOf("random.bin"), spillPath);
+        const random = await new EntryCompressor().compressToFile(fileOf("random.bin"), spillPath);
         expect(random).to.deep.equal({ method: STORED, crc32: zlib.crc32(fs.readFileSync(fileOf("random.bin").absolutePath)), compressedSize: 3 << 20 });
         expect(fs.existsSync(spillPath)).to.equal(false);
+    });
+
+    it("reports a spill file it cannot write, naming it, without an uncaught stream error", async () => {
+        const root = writeTree(tempDir(), { "text.txt": "streamed text ".repeat(200_000) });
+        const file = { absolutePath: path.join(root, "text.txt"), size: fs.statSync(path.join(root, "text.txt")).size };
+        const failure = await new EntryCompressor().compressToFile(file, "/dev/full").then(() => undefined, (error: unknown) => error as Error);
+        expect(failure?.message).to.equal("cannot write the spill file /dev/full: ENOSPC: no space left on device, write");
     });
 
     it("cuts files into batches of about the batch size, each big file alone", () => {

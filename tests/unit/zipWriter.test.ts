@@ -97,6 +97,17 @@ describe("writeLayerZip", function () {
         expect(bytes.length).to.be.lessThan((6 << 20) + 20 * 100_000 + 200_000);
     });
 
+    it("zips a small tree whose big file is streamed on the calling thread, between other files", async () => {
+        const root = writeTree(tempDir(), { "a.txt": "a", "big.txt": "big text ".repeat(200_000), "big2.bin": pseudoRandomBytes(1_500_000, "b2"), "z.txt": "z".repeat(10_000) });
+        const files = listSourceFiles({ path: root }, "/");
+        const zipPath = path.join(tempDir("zip-"), "layer.zip");
+        const here = await writeLayerZip(files, zipPath); // under workersFromBytes: all on this thread
+        const python = execFileSync("python3", ["-c", "import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).testzip())", zipPath], { encoding: "utf8" });
+        expect(python.trim()).to.equal("None");
+        const onWorkers = await writeLayerZip(files, path.join(tempDir("zip-"), "layer.zip"), { ...DEFAULT_ZIP_TUNING, workersFromBytes: 0 });
+        expect(onWorkers.sha256Base64).to.equal(here.sha256Base64);
+    });
+
     it("writes the same bytes whichever thread compresses an entry, and however the files are batched or streamed", async () => {
         const files = listSourceFiles({ path: writeTree(tempDir(), bigTree()) }, "/");
         const bytesWith = async (tuning: ZipTuning) => {

@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import fg from "fast-glob";
-import { FileStatError, fileStatsFor, statFileInto, type FileStats } from "./fileStats";
+import { FileStatError, fileStatsFor, statFileInto, statSize, type FileStats } from "./fileStats";
 import type { LayerSource } from "./types";
 
 /** Bad content, named by the input at fault (`source.path`, `source.include`, `zipFile`, ...), so `check` can report it. */
@@ -84,7 +84,7 @@ export function listSourcePaths(source: LayerSource, baseDir: string, onDirector
 }
 
 /** Stats `files` on this thread. Throws SourceError naming the file that cannot be stat'ed. */
-export function statListedFiles(files: readonly ListedFile[]): FileStats {
+function statListedFiles(files: readonly ListedFile[]): FileStats {
     const stats = fileStatsFor(files.length);
     try {
         files.forEach((file, index) => statFileInto(file.absolutePath, stats, index));
@@ -105,7 +105,7 @@ export function sourceFilesOf(files: readonly ListedFile[], stats: FileStats): S
         zipPath: file.zipPath,
         absolutePath: file.absolutePath,
         executable: stats.executable[index] === 1,
-        size: stats.sizes[index],
+        size: statSize(stats, index),
     }));
 }
 

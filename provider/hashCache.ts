@@ -21,9 +21,10 @@
  * Integers are little-endian. Entries are in listing order, so a lookup is one merge pass over both
  * lists, and a file matches its entry when its path is equal and its stat row is equal word for word.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { replaceCacheFile } from "./cacheFile";
 import { copyBytes, DIGEST_BYTES } from "./fileDigest";
 import { STAT_ROW_BYTES } from "./fileStats";
 import { compareZipPaths } from "./sourceFiles";
@@ -193,23 +194,18 @@ export function loadDigestCache(cacheFile: string): DigestCache {
 }
 
 /**
- * Writes `content` (serializeDigestCache's) to a temporary file beside the cache file and renames it into
- * place: a reader sees the old file or the new one, never a mix, and concurrent writers each replace the
- * whole file. No content (a tree of files all just written, or a temp tree) removes the file instead.
- * Caching is an optimization, so failing to write (a read-only home, a full disk) is not an error.
+ * Writes `content` (serializeDigestCache's) in place of the cache file, whole or not at all
+ * (cacheFile.ts). No content (a tree of files all just written, or a temp tree) removes the file instead.
  */
 export function saveDigestCache(cacheFile: string, content: Buffer | undefined): void {
-    const temporary = `${cacheFile}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
+    if (content !== undefined) {
+        replaceCacheFile(cacheFile, content);
+        return;
+    }
     try {
-        if (content === undefined) {
-            fs.rmSync(cacheFile, { force: true });
-            return;
-        }
-        fs.mkdirSync(path.dirname(cacheFile), { recursive: true, mode: 0o700 });
-        fs.writeFileSync(temporary, content, { mode: 0o600 });
-        fs.renameSync(temporary, cacheFile);
+        fs.rmSync(cacheFile, { force: true });
     } catch {
-        fs.rmSync(temporary, { force: true });
+        // As with writing it: the cache is an optimization.
     }
 }
 

@@ -5,10 +5,10 @@
  * over the limit is zipped once; the size is remembered per sourceHash, so later previews of the same
  * content cost nothing.
  */
-import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { replaceCacheFile } from "./cacheFile";
 import type { SourceFile } from "./sourceFiles";
 import { digestCacheDirectory } from "./hashCache";
 import { writeLayerZip } from "./zipWriter";
@@ -41,7 +41,7 @@ export async function measuredZipSize(files: SourceFile[], sourceHash: string): 
     try {
         const { bytes } = await writeLayerZip(files, path.join(workDir, "layer.zip"));
         if (memo) {
-            await rememberSize(memo, bytes);
+            replaceCacheFile(memo, String(bytes)); // concurrent checks of the same content may both write it
         }
         return bytes;
     } finally {
@@ -49,18 +49,3 @@ export async function measuredZipSize(files: SourceFile[], sourceHash: string): 
     }
 }
 
-/**
- * Writes the size under a unique name, then renames it into place, so that a concurrent reader sees all
- * of it or nothing, and two checks of the same content can write at once. A size that cannot be
- * remembered (a read-only cache, a full disk) is measured again next time; it is not an error.
- */
-async function rememberSize(memo: string, bytes: number): Promise<void> {
-    const partial = `${memo}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
-    try {
-        await fs.promises.mkdir(path.dirname(memo), { recursive: true });
-        await fs.promises.writeFile(partial, String(bytes));
-        await fs.promises.rename(partial, memo);
-    } catch {
-        await fs.promises.rm(partial, { force: true });
-    }
-}

@@ -22,14 +22,16 @@ export interface ChildReply {
     digest: string;
     /** Hash: files read rather than taken from the digest cache. */
     filesRead?: number;
+    /** Hash: whether the listing came from the digest cache. */
+    listingReused?: boolean;
     /** Zip: its size in bytes. */
     zipBytes?: number;
 }
 
 async function runStep(request: ChildRequest): Promise<Omit<ChildReply, "inProcessMs" | "maxRssKb">> {
     if (request.step === "hash") {
-        const { sourceHash, filesRead } = await computeSourceHash({ path: request.root }, "/");
-        return { digest: sourceHash, filesRead };
+        const { sourceHash, filesRead, listingReused } = await computeSourceHash({ path: request.root }, "/");
+        return { digest: sourceHash, filesRead, listingReused };
     }
     const written = await writeLayerZip(listSourceFiles({ path: request.root }, "/"), request.destination);
     return { digest: written.sha256Base64, zipBytes: written.bytes };

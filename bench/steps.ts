@@ -111,7 +111,8 @@ function zip(corpus: Corpus, scratch: string, tools: Tools): Step {
 }
 
 function hashNotes(replies: readonly ChildReply[]): string[] {
-    return [`same sourceHash every run: ${allEqual(replies) ? "yes" : "NO"}`, `files read: ${replies[0].filesRead}`];
+    const reused = replies.filter((reply) => reply.listingReused).length;
+    return [`same sourceHash every run: ${allEqual(replies) ? "yes" : "NO"}`, `files read: ${replies[0].filesRead}`, `listing reused: ${reused} of ${replies.length} runs`];
 }
 
 function allEqual(replies: readonly ChildReply[]): boolean {

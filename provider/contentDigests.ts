@@ -1,8 +1,9 @@
 /**
- * `check`'s fingerprint of a source tree: lists the files, stats them, takes each content digest from
- * the persistent cache when the file provably did not change, reads the rest, and hashes the result.
- * The cache is written back only when something changed. On a big tree a helper thread, started while
- * the listing is still running, takes a share of the stats and reads (sharedWork.ts).
+ * `check`'s fingerprint of a source tree: lists the files (or reuses the cached listing while the tree
+ * provably kept its shape), stats them, takes each content digest from the persistent cache when the
+ * file provably did not change, reads the rest, and hashes the result. The cache is written back only
+ * when something changed. On a big tree a helper thread, started while the listing is still running,
+ * takes a share of the stats and reads (sharedWork.ts).
  */
 import { createHash } from "node:crypto";
 import * as os from "node:os";
@@ -11,10 +12,12 @@ import { Worker } from "node:worker_threads";
 import type { LayerSource } from "./types";
 import { DIGEST_BYTES, FileReadError } from "./fileDigest";
 import { FileStatError, fileStatsFor, type FileStats } from "./fileStats";
-import { digestCacheDirectory, emptyDigestCache, loadDigestCache, saveDigestCache, serializeDigestCache, takeCachedDigests, type CacheableFiles } from "./hashCache";
-import { joinPaths, newControl, runAsCaller, type SharedJob } from "./sharedWork";
+import { version as FAST_GLOB_VERSION } from "fast-glob/package.json";
+import { digestCacheDirectory, emptyDigestCache, loadDigestCache, saveDigestCache, serializeDigestCache, takeCachedDigests, type DigestCache } from "./hashCache";
+import { keepListing, reusableListing } from "./listingCache";
+import { helperMessage, newControl, runAsCaller, type SharedJob } from "./sharedWork";
 import { hashSourceFiles } from "./sourceHash";
-import { listSourcePaths, normalizePrefix, SourceError, sourceFilesOf, unstatableFileError, DEFAULT_INCLUDE, type ListedFile, type SourceFile } from "./sourceFiles";
+import { listSourceTree, normalizePrefix, SourceError, sourceFilesOf, unstatableFileError, DEFAULT_INCLUDE, type ListedFile, type SourceFile, type SourceListing } from "./sourceFiles";
 import { ZIP_COMPRESSION } from "./zipWriter";
 
 /** The fingerprint of a source tree, the files it covers, and how many of them had to be read. */
@@ -25,6 +28,8 @@ export interface SourceHashResult {
     files: SourceFile[];
     /** Files whose content was read in this run; the others came from the digest cache. */
     filesRead: number;
+    /** Whether the listing came from the digest cache, the tree having provably kept its shape. */
+    listingReused: boolean;
 }
 
 /**
@@ -53,29 +58,68 @@ export async function computeSourceHash(source: LayerSource, baseDir: string): P
     const observedAtNs = BigInt(Date.now()) * 1_000_000n;
     const helper = new HelperThread(os.availableParallelism());
     try {
-        const listed = listSourcePaths(source, baseDir, (entriesRead) => entriesRead >= HELPER_AFTER_ENTRIES && helper.start());
-        const stats = statShared(listed, helper);
-        const files = sourceFilesOf(listed, stats);
-        const cacheable: CacheableFiles = { relativePaths: listed.map((file) => file.relativePath), statRows: stats.rows };
         const cacheFile = digestCacheFile(source, baseDir);
         const cache = cacheFile ? loadDigestCache(cacheFile) : emptyDigestCache();
-
-        const digests = new Uint8Array(new SharedArrayBuffer(files.length * DIGEST_BYTES));
-        const cached = takeCachedDigests(cache, cacheable, digests);
-        const unread = files.flatMap((_, index) => (cached[index] === 1 ? [] : [index]));
-        if (readThreads(unread.map((index) => files[index]), os.availableParallelism()) > 1) {
-            helper.start();
+        if (cache.count >= HELPER_AFTER_ENTRIES) {
+            helper.start(); // a big tree, as far as the cache knows: the helper starts while the listing is checked
         }
-        digestShared(files, unread, digests, helper);
+        const reused = reusableListing(source, baseDir, cache);
+        const listing: SourceListing = reused ? { files: reused, dependencies: cache.listing?.dependencies } : listSourceTree(source, baseDir, (entriesRead) => entriesRead >= HELPER_AFTER_ENTRIES && helper.start());
+        const cacheable = { relativePaths: listing.files.map((file) => file.relativePath) };
+        // A big tree with nothing cached is read in one pass; a small one is stat'ed first, which tells whether its reads are worth a helper thread.
+        const content = cache.count === 0 && listing.files.length >= HELPER_AFTER_ENTRIES ? readAll(listing.files, helper) : readChanged(listing.files, cacheable.relativePaths, cache, helper);
 
-        const sourceHash = hashSourceFiles(files, { prefix: normalizePrefix(source.prefix), compression: ZIP_COMPRESSION }, digests);
-        if (cacheFile && (unread.length > 0 || cache.count !== files.length)) {
-            saveDigestCache(cacheFile, serializeDigestCache(cacheable, digests, observedAtNs));
+        const sourceHash = hashSourceFiles(content.files, { prefix: normalizePrefix(source.prefix), compression: ZIP_COMPRESSION }, content.digests);
+        if (cacheFile && (content.filesRead > 0 || !reused)) {
+            // A new listing is kept with its directories' rows as they are now; a reused one is as it was.
+            const kept = reused ? cache.listing : listing.dependencies && keepListing(listing.dependencies);
+            saveDigestCache(cacheFile, serializeDigestCache({ ...cacheable, statRows: content.statRows }, content.digests, observedAtNs, kept));
         }
-        return { sourceHash, files, filesRead: unread.length };
+        return { sourceHash, files: content.files, filesRead: content.filesRead, listingReused: reused !== undefined };
     } finally {
         helper.stop();
     }
+}
+
+/** The files of a listing with their stats and content digests. */
+interface ListedContent {
+    files: SourceFile[];
+    /** The files' stat rows (fileStats.ts), in the same order. */
+    statRows: Uint8Array;
+    /** DIGEST_BYTES per file, in the same order. */
+    digests: Uint8Array;
+    /** How many files were read rather than taken from the cache. */
+    filesRead: number;
+}
+
+/**
+ * Nothing can come from the cache: each file is stat'ed just before it is read, in one pass shared with
+ * the helper. (Stats alone hardly run faster on two threads than on one; interleaved with hashing, they do.)
+ */
+function readAll(listed: readonly ListedFile[], helper: HelperThread): ListedContent {
+    const stats = fileStatsFor(listed.length);
+    const digests = sharedDigests(listed.length);
+    digestShared(listed, listed.map((_, index) => index), digests, helper, stats);
+    return { files: sourceFilesOf(listed, stats), statRows: stats.rows, digests, filesRead: listed.length };
+}
+
+/** Stats every file, takes the digest of each unchanged one from `cache`, and reads the rest. */
+function readChanged(listed: readonly ListedFile[], relativePaths: readonly string[], cache: DigestCache, helper: HelperThread): ListedContent {
+    const stats = statShared(listed, helper);
+    const files = sourceFilesOf(listed, stats);
+    const digests = sharedDigests(listed.length);
+    const cached = takeCachedDigests(cache, { relativePaths, statRows: stats.rows }, digests);
+    const unread = files.flatMap((_, index) => (cached[index] === 1 ? [] : [index]));
+    if (readThreads(unread.map((index) => files[index]), os.availableParallelism()) > 1) {
+        helper.start();
+    }
+    digestShared(listed, unread, digests, helper);
+    return { files, statRows: stats.rows, digests, filesRead: unread.length };
+}
+
+/** Room for `count` digests, in shared memory so that two threads can fill it. */
+function sharedDigests(count: number): Uint8Array {
+    return new Uint8Array(new SharedArrayBuffer(count * DIGEST_BYTES));
 }
 
 /** One cache file per source tree and pattern set, named by their hash, or `undefined` when caching is off. */
@@ -84,26 +128,35 @@ function digestCacheFile(source: LayerSource, baseDir: string): string | undefin
     if (directory === undefined) {
         return undefined;
     }
-    const tree = JSON.stringify([path.resolve(baseDir, source.path), source.include ?? DEFAULT_INCLUDE, source.exclude ?? [], source.followSymlinks === true]);
+    // fast-glob's version too: a kept listing is only as good as the lister that made it.
+    const tree = JSON.stringify([path.resolve(baseDir, source.path), source.include ?? DEFAULT_INCLUDE, source.exclude ?? [], source.followSymlinks === true, FAST_GLOB_VERSION]);
     return path.join(directory, `${createHash("sha256").update(tree).digest("hex").slice(0, 32)}.digests`);
 }
 
 /** Stats `files`, with the helper's share if it runs. Throws SourceError naming a file that cannot be stat'ed. */
 function statShared(files: readonly ListedFile[], helper: HelperThread): FileStats {
     const stats = fileStatsFor(files.length);
-    try {
-        helper.share({ task: "stat", paths: joinPaths(files.map((file) => file.absolutePath)), control: newControl(), stats });
-    } catch (error) {
-        throw error instanceof FileStatError ? unstatableFileError(files[error.index], error.reason) : error;
-    }
+    shareNamingFiles(files, helper, { task: "stat", control: newControl(), stats }, files.map((file) => file.absolutePath));
     return stats;
 }
 
-/** Writes the digest of each of `files` at the indices `unread` into `digests`, with the helper's share if it runs. */
-function digestShared(files: readonly SourceFile[], unread: readonly number[], digests: Uint8Array, helper: HelperThread): void {
+/**
+ * Writes the digest of each of `files` at the indices `indices` into `digests`, and its stats into
+ * `stats` when given, with the helper's share if it runs. Throws SourceError naming a file that cannot be read.
+ */
+function digestShared(files: readonly ListedFile[], indices: readonly number[], digests: Uint8Array, helper: HelperThread, stats?: FileStats): void {
+    const job: SharedJob = { task: "digest", control: newControl(), digests, slots: Int32Array.from(indices), stats };
+    shareNamingFiles(files, helper, job, indices.map((index) => files[index].absolutePath));
+}
+
+/** Runs `job` over `paths` (of `files`) with the helper; an error names the file in terms of source.path. */
+function shareNamingFiles(files: readonly ListedFile[], helper: HelperThread, job: SharedJob, paths: readonly string[]): void {
     try {
-        helper.share({ task: "digest", paths: joinPaths(unread.map((index) => files[index].absolutePath)), control: newControl(), digests, slots: Int32Array.from(unread) });
+        helper.share(job, paths);
     } catch (error) {
+        if (error instanceof FileStatError) {
+            throw unstatableFileError(files[error.index], error.reason);
+        }
         throw error instanceof FileReadError ? new SourceError("source.path", `source.path: cannot read ${error.filePath}: ${error.reason}`) : error;
     }
 }
@@ -132,10 +185,10 @@ class HelperThread {
         }
     }
 
-    /** Runs `job` on this thread, offering it to the helper first if it was started. */
-    share(job: SharedJob): void {
-        this.worker?.postMessage(job);
-        runAsCaller(job);
+    /** Runs `job` over `paths` on this thread, offering it to the helper first if it was started. */
+    share(job: SharedJob, paths: readonly string[]): void {
+        this.worker?.postMessage(helperMessage(job, paths));
+        runAsCaller(job, paths);
     }
 
     stop(): void {

@@ -4,6 +4,6 @@
  * counters, and finishes any work this thread leaves.
  */
 import { parentPort } from "node:worker_threads";
-import { runAsHelper, type SharedJob } from "./sharedWork";
+import { runAsHelper, type HelperMessage } from "./sharedWork";
 
-parentPort?.on("message", (job: SharedJob) => runAsHelper(job));
+parentPort?.on("message", (message: HelperMessage) => runAsHelper(message));

@@ -52,6 +52,22 @@ export function statFileInto(filePath: string, stats: FileStats, index: number):
     stats.executable[index] = (fileStats.mode & 0o100n) !== 0n ? 1 : 0;
 }
 
+/**
+ * The stat rows of `paths` (following links), STAT_ROW_BYTES each; all zeros for a path that cannot be
+ * stat'ed, so that a missing path compares equal while it stays missing and differs once it appears.
+ */
+export function presenceRows(paths: readonly string[]): Uint8Array {
+    const stats = fileStatsFor(paths.length);
+    paths.forEach((filePath, index) => {
+        try {
+            statFileInto(filePath, stats, index);
+        } catch {
+            // Left zero: no existing path has a zero inode and ctime.
+        }
+    });
+    return stats.rows;
+}
+
 /** The size in bytes of entry `index`, read from its row (byte by byte: no view or BigInt per file on check's path). */
 export function statSize(stats: FileStats, index: number): number {
     const at = index * STAT_ROW_BYTES;

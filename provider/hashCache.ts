@@ -1,24 +1,31 @@
 /**
- * A persistent cache of per-file content digests, so that `check` in a new process (every `pulumi
- * preview` and `up`) need not read an unchanged tree again. One small binary file per source tree, in
- * the user's cache directory.
+ * A persistent cache of per-file content digests, and of the listing itself, so that `check` in a new
+ * process (every `pulumi preview` and `up`) need not list or read an unchanged tree again. One small
+ * binary file per source tree, in the user's cache directory.
  *
  * The one rule that matters: the cache must never make a changed file look unchanged. A cached digest
  * is used only when the file's size, mtime, ctime, inode and device are all exactly as they were when it
  * was read (a rewrite, `touch`, `utimes`, `mv` or `cp` changes at least one of them), and only for a
- * file that was not "racily clean" when it was read (see `isRacilyClean`). A cache file that is corrupt,
- * truncated or from another format is ignored and rewritten (its last 32 bytes are the sha256 of the
- * rest, checked on every load); it is replaced with a rename, so readers never see a torn file, and when
- * two processes write at once the last one wins.
+ * file that was not "racily clean" when it was read (see `isRacilyClean`). The cached listing is used
+ * only while every directory it depends on has the same stat row, none of them racily clean, and every
+ * link the same target (sourceFiles.ts, ListingDependencies). A cache file that is corrupt, truncated or
+ * from another format is ignored and rewritten (its last 32 bytes are the sha256 of the rest, checked on
+ * every load); it is replaced with a rename, so readers never see a torn file, and when two processes
+ * write at once the last one wins.
  *
- * The format (v2) is made to load and compare in milliseconds for tens of thousands of files:
+ * The format (v3) is made to load and compare in milliseconds for tens of thousands of files:
  *
- *     header   the format tag and "\n", NUL-padded to 40 bytes; entry count (u32); path bytes (u32)
- *     entries  per file: its stat row (fileStats.ts: size, mtimeNs, ctimeNs, ino, dev, u64 each), sha256 (32 bytes)
- *     paths    per file: its path relative to source.path, UTF-8, ended by NUL
- *     checksum sha256 of everything above
+ *     header        the format tag and "\n", NUL-padded to 40 bytes; then u32s: file count, path bytes,
+ *                   watched directory count, dependency bytes
+ *     rows          per file: its stat row (fileStats.ts: size, mtimeNs, ctimeNs, ino, dev, u64 each);
+ *                   all zeros for a racily clean file, which no file's row can equal
+ *     digests       per file: the sha256 of its content
+ *     paths         per file: its path relative to source.path, UTF-8, ended by NUL
+ *     directory rows  per watched directory: its stat row, zeros for one that is missing
+ *     dependencies  the listing's ListingDependencies as JSON (none when the listing is not kept)
+ *     checksum      sha256 of everything above
  *
- * Integers are little-endian. Entries are in listing order, so a lookup is one merge pass over both
+ * Integers are little-endian. Files are in listing order, so a lookup is one merge pass over both
  * lists, and a file matches its entry when its path is equal and its stat row is equal word for word.
  */
 import { createHash } from "node:crypto";
@@ -27,11 +34,11 @@ import * as path from "node:path";
 import { replaceCacheFile } from "./cacheFile";
 import { copyBytes, DIGEST_BYTES } from "./fileDigest";
 import { STAT_ROW_BYTES } from "./fileStats";
-import { compareZipPaths } from "./sourceFiles";
+import { compareZipPaths, type ListingDependencies } from "./sourceFiles";
 import { providerStateDirectory } from "./stateDirectory";
 
 /** The cache file's format. Files of any other format are ignored (and rewritten). */
-export const DIGEST_CACHE_FORMAT = "pulumi-lambda-layer/digest-cache/v2";
+export const DIGEST_CACHE_FORMAT = "pulumi-lambda-layer/digest-cache/v3";
 
 /**
  * The coarsest timestamp granularity to expect: FAT's 2 seconds (ext3 and HFS+ have 1 s, ext4 and
@@ -40,21 +47,32 @@ export const DIGEST_CACHE_FORMAT = "pulumi-lambda-layer/digest-cache/v2";
 export const TIMESTAMP_GRANULARITY_NS = 2_000_000_000n;
 
 const TAG_BYTES = 40;
-const HEADER_BYTES = TAG_BYTES + 8;
-const ENTRY_BYTES = STAT_ROW_BYTES + DIGEST_BYTES;
+const HEADER_BYTES = TAG_BYTES + 16;
 const CHECKSUM_BYTES = 32;
-/** Words per stat row and per entry, for comparing rows as 32-bit words. */
+/** Words per stat row, for comparing rows as 32-bit words. */
 const ROW_WORDS = STAT_ROW_BYTES / 4;
-const ENTRY_WORDS = ENTRY_BYTES / 4;
+/** Where a stat row keeps the mtime (ns). */
+const MTIME_OFFSET = 8;
 
 /** A loaded cache file. */
 export interface DigestCache {
-    /** Number of entries. */
+    /** Number of files. */
     count: number;
-    /** ENTRY_BYTES per entry: its stat row and its sha256; starts on a 4-byte boundary. */
-    entries: Uint8Array;
-    /** The entries' paths, relative to source.path, each followed by NUL. */
+    /** STAT_ROW_BYTES per file; starts on a 4-byte boundary. */
+    rows: Uint8Array;
+    /** DIGEST_BYTES per file. */
+    digests: Uint8Array;
+    /** The files' paths, relative to source.path, each followed by NUL. */
     paths: string;
+    /** The listing these files came from, when it was kept. */
+    listing?: KeptListing;
+}
+
+/** A listing's dependencies, and the stat rows of its watched directories when it was taken. */
+export interface KeptListing {
+    dependencies: ListingDependencies;
+    /** STAT_ROW_BYTES per entry of `dependencies.directories`. */
+    directoryRows: Uint8Array;
 }
 
 /** The files of one listing, as the cache sees them. */
@@ -67,7 +85,7 @@ export interface CacheableFiles {
 
 /** A cache with no entries. */
 export function emptyDigestCache(): DigestCache {
-    return { count: 0, entries: new Uint8Array(0), paths: "" };
+    return { count: 0, rows: new Uint8Array(0), digests: new Uint8Array(0), paths: "" };
 }
 
 /**
@@ -93,7 +111,7 @@ export function digestCacheDirectory(env: NodeJS.ProcessEnv = process.env): stri
 export function takeCachedDigests(cache: DigestCache, files: CacheableFiles, digests: Uint8Array): Uint8Array {
     const found = new Uint8Array(files.relativePaths.length);
     const fileWords = words(files.statRows);
-    const entryWords = words(cache.entries);
+    const entryWords = words(cache.rows);
     let entry = 0;
     let pathStart = 0; // where the path of `entry` starts in cache.paths
     files.relativePaths.forEach((relativePath, index) => {
@@ -104,9 +122,9 @@ export function takeCachedDigests(cache: DigestCache, files: CacheableFiles, dig
                 return;
             }
             const pathEnd = order === 0 ? pathStart + relativePath.length : cache.paths.indexOf("\0", pathStart);
-            const matched = order === 0 && sameWords(fileWords, index * ROW_WORDS, entryWords, entry * ENTRY_WORDS, ROW_WORDS);
+            const matched = order === 0 && sameWords(fileWords, index * ROW_WORDS, entryWords, entry * ROW_WORDS, ROW_WORDS);
             if (matched) {
-                copyBytes(cache.entries, entry * ENTRY_BYTES + STAT_ROW_BYTES, digests, index * DIGEST_BYTES, DIGEST_BYTES);
+                copyBytes(cache.digests, entry * DIGEST_BYTES, digests, index * DIGEST_BYTES, DIGEST_BYTES);
                 found[index] = 1;
             }
             pathStart = pathEnd + 1;
@@ -117,6 +135,11 @@ export function takeCachedDigests(cache: DigestCache, files: CacheableFiles, dig
         }
     });
     return found;
+}
+
+/** The cached files' paths, relative to source.path, in listing order. Pure. */
+export function cachedPaths(cache: DigestCache): string[] {
+    return cache.count === 0 ? [] : cache.paths.slice(0, -1).split("\0");
 }
 
 /** How the entry path starting at `start` in `paths` (ended by NUL) orders against `relativePath`: compareZipPaths's sign. */
@@ -139,30 +162,41 @@ export function isRacilyClean(mtimeNs: bigint, observedAtNs: bigint, granularity
 }
 
 /**
- * The cache file's bytes after a run: an entry for every listed file that is not racily clean, with its
- * digest from `digests` (DIGEST_BYTES per file); `undefined` when there is none. Files no longer listed
- * are dropped, so the cache does not grow with old files. Pure.
+ * The cache file's bytes after a run: every listed file, with its stat row and its digest from `digests`
+ * (DIGEST_BYTES per file), except that a racily clean file's row is left zero so that it is read again;
+ * and `listing` when none of its directories is racily clean (a change in the same tick could go unseen).
+ * `undefined` when nothing in it could be used. Files no longer listed are dropped, so the cache does
+ * not grow with old files. Pure.
  */
-export function serializeDigestCache(files: CacheableFiles, digests: Uint8Array, observedAtNs: bigint): Buffer | undefined {
-    const rows = new DataView(files.statRows.buffer, files.statRows.byteOffset, files.statRows.byteLength);
-    const kept = files.relativePaths.flatMap((_, index) => (isRacilyClean(rows.getBigUint64(index * STAT_ROW_BYTES + 8, true), observedAtNs) ? [] : [index]));
-    if (kept.length === 0) {
+export function serializeDigestCache(files: CacheableFiles, digests: Uint8Array, observedAtNs: bigint, listing?: KeptListing): Buffer | undefined {
+    const count = files.relativePaths.length;
+    const rows = Buffer.from(files.statRows);
+    const racy = racilyCleanRows(rows, observedAtNs);
+    racy.forEach((index) => rows.fill(0, index * STAT_ROW_BYTES, (index + 1) * STAT_ROW_BYTES));
+    const keptListing = listing && racilyCleanRows(listing.directoryRows, observedAtNs).length === 0 ? listing : undefined;
+    if (racy.length === count && keptListing === undefined) {
         return undefined;
     }
-    const paths = Buffer.from(kept.map((index) => `${files.relativePaths[index]}\0`).join(""), "utf8");
-    const bytes = Buffer.alloc(HEADER_BYTES + kept.length * ENTRY_BYTES + paths.length + CHECKSUM_BYTES);
-    bytes.write(`${DIGEST_CACHE_FORMAT}\n`, 0, "latin1");
-    bytes.writeUInt32LE(kept.length, TAG_BYTES);
-    bytes.writeUInt32LE(paths.length, TAG_BYTES + 4);
-    kept.forEach((index, entry) => {
-        const offset = HEADER_BYTES + entry * ENTRY_BYTES;
-        bytes.set(files.statRows.subarray(index * STAT_ROW_BYTES, (index + 1) * STAT_ROW_BYTES), offset);
-        bytes.set(digests.subarray(index * DIGEST_BYTES, (index + 1) * DIGEST_BYTES), offset + STAT_ROW_BYTES);
-    });
-    const pathsStart = HEADER_BYTES + kept.length * ENTRY_BYTES;
-    paths.copy(bytes, pathsStart);
-    checksumOf(bytes.subarray(0, pathsStart + paths.length)).copy(bytes, pathsStart + paths.length);
-    return bytes;
+    const paths = Buffer.from(files.relativePaths.join("\0") + "\0", "utf8");
+    const directoryRows = keptListing?.directoryRows ?? new Uint8Array(0);
+    const dependencies = Buffer.from(keptListing ? JSON.stringify(keptListing.dependencies) : "", "utf8");
+    const header = Buffer.alloc(HEADER_BYTES);
+    header.write(`${DIGEST_CACHE_FORMAT}\n`, 0, "latin1");
+    [count, paths.length, directoryRows.length / STAT_ROW_BYTES, dependencies.length].forEach((value, index) => header.writeUInt32LE(value, TAG_BYTES + 4 * index));
+    const body = Buffer.concat([header, rows, digests, paths, directoryRows, dependencies]);
+    return Buffer.concat([body, checksumOf(body)]);
+}
+
+/** The indices of the rows in `rows` whose mtime is racily clean at `observedAtNs`. Pure. */
+function racilyCleanRows(rows: Uint8Array, observedAtNs: bigint): number[] {
+    const view = new DataView(rows.buffer, rows.byteOffset, rows.byteLength);
+    const racy: number[] = [];
+    for (let index = 0; index < rows.length / STAT_ROW_BYTES; index++) {
+        if (isRacilyClean(view.getBigUint64(index * STAT_ROW_BYTES + MTIME_OFFSET, true), observedAtNs)) {
+            racy.push(index);
+        }
+    }
+    return racy;
 }
 
 /** Parses `serializeDigestCache`'s bytes; throws for another format, a wrong length or checksum. Pure. */
@@ -172,16 +206,26 @@ export function parseDigestCache(bytes: Buffer): DigestCache {
     if (bytes.length < HEADER_BYTES + CHECKSUM_BYTES || !tag.equals(bytes.subarray(0, TAG_BYTES))) {
         throw new Error(`not a ${DIGEST_CACHE_FORMAT} file`);
     }
-    const count = bytes.readUInt32LE(TAG_BYTES);
-    const pathBytes = bytes.readUInt32LE(TAG_BYTES + 4);
-    const pathsStart = HEADER_BYTES + count * ENTRY_BYTES;
-    const checksumStart = pathsStart + pathBytes;
+    const [count, pathBytes, directoryCount, dependencyBytes] = [0, 1, 2, 3].map((index) => bytes.readUInt32LE(TAG_BYTES + 4 * index));
+    const sections = sectionsOf(HEADER_BYTES, [count * STAT_ROW_BYTES, count * DIGEST_BYTES, pathBytes, directoryCount * STAT_ROW_BYTES, dependencyBytes]);
+    const checksumStart = sections[sections.length - 1].end;
     if (bytes.length !== checksumStart + CHECKSUM_BYTES || !checksumOf(bytes.subarray(0, checksumStart)).equals(bytes.subarray(checksumStart))) {
         throw new Error(`damaged ${DIGEST_CACHE_FORMAT} file: wrong length or checksum`);
     }
-    // Compared as 32-bit words, which need a 4-byte aligned start.
+    // Rows are compared as 32-bit words, which need a 4-byte aligned start.
     const aligned = bytes.byteOffset % 4 === 0 ? bytes : copyOf(bytes);
-    return { count, entries: aligned.subarray(HEADER_BYTES, pathsStart), paths: aligned.toString("utf8", pathsStart, checksumStart) };
+    const [rows, digests, paths, directoryRows, dependencies] = sections.map(({ start, end }) => aligned.subarray(start, end));
+    const cache: DigestCache = { count, rows, digests, paths: paths.toString("utf8") };
+    if (dependencyBytes > 0) {
+        cache.listing = { dependencies: JSON.parse(dependencies.toString("utf8")) as ListingDependencies, directoryRows };
+    }
+    return cache;
+}
+
+/** Consecutive sections of the given lengths from `start`. Pure. */
+function sectionsOf(start: number, lengths: readonly number[]): Array<{ start: number; end: number }> {
+    let end = start;
+    return lengths.map((length) => ({ start: end, end: (end += length) }));
 }
 
 /** Reads a cache file; an empty cache when it is missing, unreadable, corrupt, truncated or of another format. */

@@ -9,14 +9,12 @@
 import { DIGEST_BYTES, digestFileInto, READ_BUFFER_BYTES } from "./fileDigest";
 import { statFileInto, type FileStats } from "./fileStats";
 
-/** One job: stat files, or digest them. Everything in it crosses to the helper thread by postMessage. */
+/** One job over a list of paths: stat the files, or digest them. Its results are written into shared memory. */
 export type SharedJob = StatJob | DigestJob;
 
 /** Stat each path into `stats`, at the path's index. */
 export interface StatJob {
     task: "stat";
-    /** The items' paths, joined by NUL (one string crosses threads in one copy). */
-    paths: string;
     control: Int32Array;
     stats: FileStats;
 }
@@ -24,11 +22,11 @@ export interface StatJob {
 /** Write each path's sha256 into `digests`, at DIGEST_BYTES times `slots[index]`. */
 export interface DigestJob {
     task: "digest";
-    /** The items' paths, joined by NUL. */
-    paths: string;
     control: Int32Array;
     digests: Uint8Array;
     slots: Int32Array;
+    /** When given, each file is also stat'ed into it, at its slot, just before it is read. */
+    stats?: FileStats;
 }
 
 /** Indices into a job's control words. */
@@ -56,9 +54,19 @@ export function helperProgress(control: Int32Array): { done: number; stopped: bo
     return { done: Atomics.load(control, HELPER_DONE), stopped: Atomics.load(control, HELPER_STOPPED) === 1 };
 }
 
-/** Runs `job` on the calling thread, with whatever help it gets, until every item is done. Throws the first item's error. */
-export function runAsCaller(job: SharedJob): void {
-    const items = splitPaths(job.paths);
+/** What the calling thread posts to the helper: a job, and its paths joined by NUL (one string crosses threads in one copy). */
+export interface HelperMessage {
+    job: SharedJob;
+    paths: string;
+}
+
+/** The message that offers `job` over `paths` to the helper. */
+export function helperMessage(job: SharedJob, paths: readonly string[]): HelperMessage {
+    return { job, paths: paths.join("\0") };
+}
+
+/** Runs `job` over `items` on the calling thread, with whatever help it gets, until every item is done. Throws the first item's error. */
+export function runAsCaller(job: SharedJob, items: readonly string[]): void {
     const doBatch = batchRunner(job, items);
     const batch = BATCH_ITEMS[job.task];
     let doneHere = 0;
@@ -77,9 +85,9 @@ export function runAsCaller(job: SharedJob): void {
     }
 }
 
-/** Takes a share of `job` on the helper thread. On any error it stops, leaving its batch to the calling thread. */
-export function runAsHelper(job: SharedJob): void {
-    const items = splitPaths(job.paths);
+/** Takes a share of the message's job on the helper thread. On any error it stops, leaving its batch to the calling thread. */
+export function runAsHelper({ job, paths }: HelperMessage): void {
+    const items = paths === "" ? [] : paths.split("\0");
     const doBatch = batchRunner(job, items);
     const batch = BATCH_ITEMS[job.task];
     for (let start = Atomics.add(job.control, NEXT_ITEM, batch); start < items.length; start = Atomics.add(job.control, NEXT_ITEM, batch)) {
@@ -96,15 +104,6 @@ export function runAsHelper(job: SharedJob): void {
         Atomics.add(job.control, HELPER_DONE, done);
         Atomics.notify(job.control, HELPER_DONE);
     }
-}
-
-/** Joins paths for a job's `paths`. */
-export function joinPaths(paths: readonly string[]): string {
-    return paths.join("\0");
-}
-
-function splitPaths(paths: string): string[] {
-    return paths === "" ? [] : paths.split("\0");
 }
 
 /** A function that does the items of one batch (from `start`, at most `size`) and returns how many there were. */
@@ -124,5 +123,12 @@ function itemRunner(job: SharedJob, items: readonly string[]): (index: number) =
         return (index) => statFileInto(items[index], job.stats, index);
     }
     const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
-    return (index) => digestFileInto(items[index], buffer, job.digests, job.slots[index] * DIGEST_BYTES);
+    const { digests, slots, stats } = job;
+    if (stats) {
+        return (index) => {
+            statFileInto(items[index], stats, slots[index]);
+            digestFileInto(items[index], buffer, digests, slots[index] * DIGEST_BYTES);
+        };
+    }
+    return (index) => digestFileInto(items[index], buffer, digests, slots[index] * DIGEST_BYTES);
 }

@@ -46,6 +46,34 @@ export interface ListedFile {
 /** `source.include` when it is not given: every file, dot files included. */
 export const DEFAULT_INCLUDE: readonly string[] = ["**/*"];
 
+/** A listing, and what its result depends on. */
+export interface SourceListing {
+    /** The files, sorted by `zipPath`. */
+    files: ListedFile[];
+    /** What else decides which files these are, or `undefined` when that cannot be checked cheaply (a link was left unfollowed). */
+    dependencies: ListingDependencies | undefined;
+}
+
+/**
+ * Besides the patterns, a listing depends only on the names in some directories and on where links lead.
+ * A directory's mtime and ctime change whenever an entry is added to it, removed or renamed, and a link
+ * cannot be changed, only replaced (which changes its directory). So while each of these directories has
+ * the same stat row (or is still missing) and each link still resolves to the same real path, listing
+ * again finds the same files: the digest cache keeps a listing for as long as that holds (listingCache.ts).
+ */
+export interface ListingDependencies {
+    /** The real path of `source.path`. */
+    rootRealPath: string;
+    /**
+     * Absolute paths, as fast-glob named them: every directory it read or tried to read, the directory of
+     * every path it looked up by name, and the directory of each link's real target (where a file could
+     * turn into a folder without the link changing).
+     */
+    directories: string[];
+    /** Each link fast-glob followed, with its real target: `[linkPath, realTarget]`. */
+    links: Array<[string, string]>;
+}
+
 /**
  * The files of `source` (its `path` resolved against `baseDir`), sorted by `zipPath`.
  * Throws SourceError for a missing directory, bad patterns or prefix, a symlink that is broken, loops,
@@ -53,15 +81,16 @@ export const DEFAULT_INCLUDE: readonly string[] = ["**/*"];
  * when nothing matches.
  */
 export function listSourceFiles(source: LayerSource, baseDir: string): SourceFile[] {
-    const listed = listSourcePaths(source, baseDir);
-    return sourceFilesOf(listed, statListedFiles(listed));
+    const { files } = listSourceTree(source, baseDir);
+    return sourceFilesOf(files, statListedFiles(files));
 }
 
 /**
- * `listSourceFiles` without the stat: the files' names, sorted by `zipPath`, with the same checks.
- * `onDirectoryRead` is told the running count of entries read, so that a caller can prepare for a big tree.
+ * `listSourceFiles` without the stat: the files' names, sorted by `zipPath`, with the same checks, and
+ * what the listing depends on. `onDirectoryRead` is told the running count of entries read, so that a
+ * caller can prepare for a big tree.
  */
-export function listSourcePaths(source: LayerSource, baseDir: string, onDirectoryRead?: (entriesRead: number) => void): ListedFile[] {
+export function listSourceTree(source: LayerSource, baseDir: string, onDirectoryRead?: (entriesRead: number) => void): SourceListing {
     const root = path.resolve(baseDir, source.path);
     const rootReal = realSourceRoot(root);
     const prefix = normalizePrefix(source.prefix);
@@ -69,7 +98,7 @@ export function listSourcePaths(source: LayerSource, baseDir: string, onDirector
     const exclude = checkedPatterns(source.exclude ?? [], "source.exclude");
     const links = new SymlinkGuard(root, rootReal, source.followSymlinks === true, onDirectoryRead);
 
-    const rootPrefix = root.endsWith(path.sep) ? root : root + path.sep;
+    const rootPrefix = sourceRootPrefix(root);
     const files = globEntries(root, include, exclude, links)
         .filter((entry) => !entry.dirent.isDirectory())
         .map((entry) => listedFileOf(entry, rootPrefix, prefix, links));
@@ -80,7 +109,22 @@ export function listSourcePaths(source: LayerSource, baseDir: string, onDirector
             `source.include: no files in ${root} match include ${JSON.stringify(include)} and exclude ${JSON.stringify(exclude)}; a layer needs at least one file`,
         );
     }
-    return sortByZipPath(files);
+    return { files: sortByZipPath(files), dependencies: links.dependencies() };
+}
+
+/** `root` (an absolute source.path) ending in a separator, so that appending a relative path joins them. */
+export function sourceRootPrefix(root: string): string {
+    return root.endsWith(path.sep) ? root : root + path.sep;
+}
+
+/**
+ * The listed file at `relativePath` (safe, POSIX) below the source root `rootPrefix` (ending in a
+ * separator), under the normalized `prefix`. Pure.
+ */
+export function listedFile(relativePath: string, rootPrefix: string, prefix: string): ListedFile {
+    // A safe relative path has no ".", ".." or empty segment: appending it is path.join, without its cost per file.
+    const absolutePath = rootPrefix + (path.sep === "/" ? relativePath : relativePath.split("/").join(path.sep));
+    return { zipPath: prefix + relativePath, relativePath, absolutePath };
 }
 
 /** Stats `files` on this thread. Throws SourceError naming the file that cannot be stat'ed. */
@@ -242,19 +286,18 @@ function globEntries(root: string, include: string[], exclude: string[], links: 
 function listedFileOf(entry: fg.Entry, rootPrefix: string, prefix: string, links: SymlinkGuard): ListedFile {
     // fast-glob gives normalized paths, except with a leading "./" when a pattern has one.
     const relativePath = isSafeRelativePath(entry.path) ? entry.path : path.posix.normalize(entry.path);
-    // A safe relative path has no ".", ".." or empty segment: appending it is path.join, without its cost per file.
-    const absolutePath = rootPrefix + (path.sep === "/" ? relativePath : relativePath.split("/").join(path.sep));
     if (!isSafeRelativePath(relativePath)) {
         throw new SourceError("source.path", `source.path: the file name ${JSON.stringify(relativePath)} cannot be a zip entry (backslash, "..", or absolute); rename it or add it to source.exclude`);
     }
+    const file = listedFile(relativePath, rootPrefix, prefix);
     if (entry.dirent.isSymbolicLink()) {
-        throw new SourceError("source.path", links.unresolvableLinkMessage(relativePath, absolutePath));
+        throw new SourceError("source.path", links.unresolvableLinkMessage(relativePath, file.absolutePath));
     }
     if (!entry.dirent.isFile()) {
         throw new SourceError("source.path", `source.path: ${relativePath} is not a regular file (a socket, FIFO or device); add it to source.exclude`);
     }
-    links.assertInside(relativePath, absolutePath, entry.dirent);
-    return { zipPath: prefix + relativePath, relativePath, absolutePath };
+    links.assertInside(relativePath, file.absolutePath, entry.dirent);
+    return file;
 }
 
 /**
@@ -265,6 +308,9 @@ function listedFileOf(entry: fg.Entry, rootPrefix: string, prefix: string, links
  * never enters, because `exclude` prunes it or no pattern could match below it, costs nothing.
  * Files reached through a link that fast-glob never stat'ed (the base directory of a pattern such as
  * `lib/**` can itself be a link) are caught by `assertInside`, which resolves each file's directory.
+ *
+ * Along the way it notes what the listing depends on (ListingDependencies): the directories read, the
+ * directories of paths looked up by name, and where each link leads.
  *
  * Real paths cost no system call where they can be known: a directory found by reading its parent (a
  * directory entry, not a link) has its parent's real path plus its name; and while every directory read
@@ -278,6 +324,7 @@ class SymlinkGuard {
     private readonly blockedDirectories = new Map<string, string>();
     private readonly realDirectories = new Map<string, string>();
     private readonly directoriesInside = new Map<string, boolean>();
+    private readonly watchedDirectories = new Set<string>();
     /** Whether a directory that lies outside `source.path` was read (a pattern's base directory can be a link). */
     private readOutside = false;
     private entriesRead = 0;
@@ -295,8 +342,18 @@ class SymlinkGuard {
     fileSystem(): Partial<fg.FileSystemAdapter> {
         const statSync = (linkPath: string): fs.Stats => this.followLink(linkPath);
         const readdirSync = (directory: string, options: { withFileTypes: true }): fs.Dirent[] => this.readDirectory(directory, options);
-        // fast-glob types these as the overloaded `typeof fs.*Sync`; it only ever calls these two forms.
-        return { statSync: statSync as typeof fs.statSync, readdirSync: readdirSync as unknown as typeof fs.readdirSync };
+        const lstatSync = (namedPath: string): fs.Stats => this.lookUpByName(namedPath);
+        // fast-glob types these as the overloaded `typeof fs.*Sync`; it only ever calls these forms.
+        return { statSync: statSync as typeof fs.statSync, readdirSync: readdirSync as unknown as typeof fs.readdirSync, lstatSync: lstatSync as typeof fs.lstatSync };
+    }
+
+    /** What the listing depended on (see ListingDependencies), or `undefined` after a link that could not be followed. */
+    dependencies(): ListingDependencies | undefined {
+        if (this.unresolvableLinks.size > 0) {
+            // Such a link is skipped silently when excluded; if its target appears later, nothing watched changes.
+            return undefined;
+        }
+        return { rootRealPath: this.rootReal, directories: [...this.watchedDirectories], links: [...this.linkTargets] };
     }
 
     /** Throws SourceError when `absolutePath` really lies outside `source.path` and that was not allowed. */
@@ -345,6 +402,7 @@ class SymlinkGuard {
         }
         const target = fs.realpathSync.native(linkPath);
         this.linkTargets.set(linkPath, target);
+        this.watchedDirectories.add(path.dirname(target));
         if (stats.isDirectory()) {
             const problem = this.directoryLinkProblem(linkPath, target);
             if (problem) {
@@ -359,11 +417,19 @@ class SymlinkGuard {
         if (problem) {
             throw new SourceError("source.path", problem);
         }
+        // Watched even when it is missing (a pattern's base directory may not exist yet).
+        this.watchedDirectories.add(directory);
         const dirents = fs.readdirSync(directory, options);
         this.noteEntries(directory, dirents);
         this.entriesRead += dirents.length;
         this.onDirectoryRead?.(this.entriesRead);
         return dirents;
+    }
+
+    /** fast-glob looks up a path named by a pattern without wildcards: whether it exists is decided by its directory. */
+    private lookUpByName(namedPath: string): fs.Stats {
+        this.watchedDirectories.add(path.dirname(namedPath));
+        return fs.lstatSync(namedPath);
     }
 
     /** Records what reading `directory` tells without further system calls (see the class comment). */

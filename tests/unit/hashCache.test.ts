@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
 import {
+    cachedPaths,
     DIGEST_CACHE_FORMAT,
     digestCacheDirectory,
     emptyDigestCache,
@@ -13,6 +14,7 @@ import {
     takeCachedDigests,
     TIMESTAMP_GRANULARITY_NS,
     type CacheableFiles,
+    type KeptListing,
 } from "../../provider/hashCache";
 import { STAT_ROW_BYTES } from "../../provider/fileStats";
 import { HASH_IN_NODE, PROVIDER_DIR, removeTempDirs, runInNode, setTimes, tempDir, writeTree } from "./fileTrees";
@@ -81,11 +83,29 @@ describe("hashCache rules", () => {
         expect(isRacilyClean(OBSERVED - TIMESTAMP_GRANULARITY_NS - 1n, OBSERVED)).to.equal(false);
     });
 
-    it("stores only the listed files that are not racily clean, and nothing when none is", () => {
+    it("keeps every listed file but no digest of a racily clean one, and writes nothing when nothing could be used", () => {
         const files = listing([["fresh.js", { mtimeNs: OBSERVED - SECOND }], ["old.js", { mtimeNs: OBSERVED - 10n * SECOND }]]);
         expect(lookUp(files, files)).to.deep.equal([undefined, 2]);
-        expect(parseDigestCache(serializeDigestCache(files, digestsFor(2), OBSERVED)!).count).to.equal(1);
+        const cache = parseDigestCache(serializeDigestCache(files, digestsFor(2), OBSERVED)!);
+        expect(cachedPaths(cache)).to.deep.equal(["fresh.js", "old.js"]);
+        expect(Buffer.from(cache.rows.subarray(0, STAT_ROW_BYTES))).to.deep.equal(Buffer.alloc(STAT_ROW_BYTES), "the racily clean file's row is zero");
         expect(serializeDigestCache(listing([["fresh.js", { mtimeNs: OBSERVED }]]), digestsFor(1), OBSERVED)).to.equal(undefined);
+    });
+
+    it("keeps a listing with its directories' rows unless one of them is racily clean, even when every file is", () => {
+        const directories = listing([["/tree"], ["/tree/src"]]);
+        const kept: KeptListing = { dependencies: { rootRealPath: "/tree", directories: ["/tree", "/tree/src"], links: [["/tree/a", "/elsewhere/a"]] }, directoryRows: directories.statRows };
+        const allFresh = listing([["src/a.js", { mtimeNs: OBSERVED }]]);
+        const cache = parseDigestCache(serializeDigestCache(allFresh, digestsFor(1), OBSERVED, kept)!);
+        expect(cache.listing?.dependencies).to.deep.equal(kept.dependencies);
+        expect(Buffer.from(cache.listing!.directoryRows)).to.deep.equal(Buffer.from(directories.statRows));
+        expect(cachedPaths(cache)).to.deep.equal(["src/a.js"]);
+
+        const racyDirectory = listing([["/tree"], ["/tree/src", { mtimeNs: OBSERVED - SECOND }]]);
+        const withRacyDirectory = { ...kept, directoryRows: racyDirectory.statRows };
+        expect(serializeDigestCache(allFresh, digestsFor(1), OBSERVED, withRacyDirectory)).to.equal(undefined);
+        const old = listing([["src/a.js"]]);
+        expect(parseDigestCache(serializeDigestCache(old, digestsFor(1), OBSERVED, withRacyDirectory)!).listing).to.equal(undefined);
     });
 
     it("round-trips any path and 64-bit field, and refuses other formats, damaged and truncated bytes", () => {
@@ -93,7 +113,7 @@ describe("hashCache rules", () => {
         expect(lookUp(odd, odd)).to.deep.equal([1, 2]);
         const bytes = serializeDigestCache(odd, digestsFor(2), OBSERVED)!;
         const otherFormat = Buffer.from(bytes);
-        otherFormat.write("pulumi-lambda-layer/digest-cache/v1", 0, "latin1");
+        otherFormat.write("pulumi-lambda-layer/digest-cache/v2", 0, "latin1");
         expect(() => parseDigestCache(otherFormat)).to.throw(/not a/);
         expect(() => parseDigestCache(Buffer.from(JSON.stringify({ format: DIGEST_CACHE_FORMAT, files: {} })))).to.throw(/not a|damaged/);
         for (const position of [48, 60, bytes.length - 40, bytes.length - 1]) {
@@ -207,7 +227,7 @@ describe("hashCache across processes", function () {
         const flipped = Buffer.from(good);
         flipped[100] ^= 1; // inside the entries
         const nextVersion = Buffer.from(good);
-        nextVersion.write("pulumi-lambda-layer/digest-cache/v3", 0, "latin1");
+        nextVersion.write("pulumi-lambda-layer/digest-cache/v4", 0, "latin1");
         const oldVersion = JSON.stringify({ format: "pulumi-lambda-layer/digest-cache/v1", files: {} });
         for (const damaged of [good.subarray(0, good.length / 2), good.subarray(0, good.length - 1), flipped, Buffer.from("\u0000garbage{"), nextVersion, Buffer.from(oldVersion), Buffer.alloc(0)]) {
             fs.writeFileSync(cacheFile, damaged);

@@ -3,7 +3,8 @@ import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import { expect } from "chai";
 import { FileStatError, fileStatsFor, STAT_ROW_BYTES, statSize } from "../../provider/fileStats";
-import { helperProgress, joinPaths, newControl, runAsCaller, type StatJob } from "../../provider/sharedWork";
+import { DIGEST_BYTES, digestFiles } from "../../provider/fileDigest";
+import { helperMessage, helperProgress, newControl, runAsCaller, type DigestJob, type StatJob } from "../../provider/sharedWork";
 import { PROVIDER_DIR, removeTempDirs, tempDir, writeTree } from "./fileTrees";
 
 /** A started helper thread, online. */
@@ -21,7 +22,7 @@ async function untilHelper(control: Int32Array, finished: (progress: ReturnType<
 }
 
 function statJob(paths: string[]): StatJob {
-    return { task: "stat", paths: joinPaths(paths), control: newControl(), stats: fileStatsFor(paths.length) };
+    return { task: "stat", control: newControl(), stats: fileStatsFor(paths.length) };
 }
 
 describe("sharedWork", function () {
@@ -37,11 +38,11 @@ describe("sharedWork", function () {
         const helper = await onlineHelper();
         try {
             const helped = statJob(paths);
-            helper.postMessage(helped);
+            helper.postMessage(helperMessage(helped, paths));
             await untilHelper(helped.control, (progress) => progress.done === paths.length);
-            runAsCaller(helped); // nothing left to do here
+            runAsCaller(helped, paths); // nothing left to do here
             const alone = statJob(paths);
-            runAsCaller(alone);
+            runAsCaller(alone, paths);
             expect(names.map((_, index) => statSize(helped.stats, index))).to.deep.equal(names.map((_, index) => index));
             expect(Buffer.from(helped.stats.rows)).to.deep.equal(Buffer.from(alone.stats.rows));
             const inode = new DataView(helped.stats.rows.buffer).getBigUint64(7 * STAT_ROW_BYTES + 24, true);
@@ -57,11 +58,31 @@ describe("sharedWork", function () {
         const helper = await onlineHelper();
         try {
             const job = statJob(paths);
-            helper.postMessage(job);
+            helper.postMessage(helperMessage(job, paths));
             await untilHelper(job.control, (progress) => progress.stopped);
-            expect(() => runAsCaller(job))
+            expect(() => runAsCaller(job, paths))
                 .to.throw(FileStatError)
                 .that.satisfies((error: FileStatError) => error.index === 1 && /ENOENT/.test(error.reason));
+        } finally {
+            await helper.terminate();
+        }
+    });
+
+    it("stats each file as it reads it when asked, into the slots given, as a stat pass and a read pass would", async () => {
+        const root = tree();
+        const paths = names.map((name) => path.join(root, name));
+        const slots = Int32Array.from(paths.map((_, index) => paths.length - 1 - index)); // reversed, to tell slots from indices
+        const helper = await onlineHelper();
+        try {
+            const job: DigestJob = { task: "digest", control: newControl(), digests: new Uint8Array(new SharedArrayBuffer(paths.length * DIGEST_BYTES)), slots, stats: fileStatsFor(paths.length) };
+            helper.postMessage(helperMessage(job, paths));
+            runAsCaller(job, paths);
+            const inSlotOrder = [...paths].reverse();
+            const statPass = statJob(inSlotOrder);
+            runAsCaller(statPass, inSlotOrder);
+            expect(Buffer.from(job.stats!.rows)).to.deep.equal(Buffer.from(statPass.stats.rows));
+            expect(Buffer.from(job.digests)).to.deep.equal(digestFiles(inSlotOrder));
+            expect(helperProgress(job.control).done).to.be.lessThanOrEqual(paths.length);
         } finally {
             await helper.terminate();
         }

@@ -93,8 +93,10 @@ interface ListedContent {
 }
 
 /**
- * Nothing can come from the cache: each file is stat'ed just before it is read, in one pass shared with
- * the helper. (Stats alone hardly run faster on two threads than on one; interleaved with hashing, they do.)
+ * Nothing can come from the cache: each file is stat'ed once it is open, then read, in one pass shared
+ * with the helper. That is one path lookup per file instead of two, and no read to find the end of a
+ * file whose size is known; stats alone hardly run faster on two threads than on one, but interleaved
+ * with hashing they do.
  */
 function readAll(listed: readonly ListedFile[], helper: HelperThread): ListedContent {
     const stats = fileStatsFor(listed.length);

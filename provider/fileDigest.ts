@@ -5,6 +5,7 @@
  */
 import { createHash, hash } from "node:crypto";
 import * as fs from "node:fs";
+import { statOpenFileInto, type FileStats } from "./fileStats";
 import { readUntilFull } from "./readUntilFull";
 
 /** Bytes of one digest (sha256). */
@@ -32,8 +33,11 @@ export function digestFiles(filePaths: readonly string[]): Buffer {
     return digests;
 }
 
-/** Writes the sha256 of `filePath` into `digests` at `offset`, reading through `buffer`. Throws FileReadError. */
-export function digestFileInto(filePath: string, buffer: Buffer, digests: Uint8Array, offset: number): void {
+/**
+ * Writes the sha256 of `filePath` into `digests` at `offset`, reading through `buffer`. With `stats`,
+ * the open file is first stat'ed into entry `statIndex` of them. Throws FileReadError (or FileStatError).
+ */
+export function digestFileInto(filePath: string, buffer: Buffer, digests: Uint8Array, offset: number, stats?: FileStats, statIndex = 0): void {
     let fd: number;
     try {
         fd = fs.openSync(filePath, "r");
@@ -41,8 +45,9 @@ export function digestFileInto(filePath: string, buffer: Buffer, digests: Uint8A
         throw new FileReadError(filePath, (error as Error).message);
     }
     try {
-        // Read to end of file rather than to a size seen before: a short read is not proof of EOF on every filesystem.
-        const filled = fill(fd, buffer, filePath);
+        // To the end of the file, or to the size just stat'ed on this descriptor, never to a size seen before:
+        // a short read is not proof of EOF on every filesystem, and a size from an earlier stat may be stale.
+        const filled = fill(fd, buffer, filePath, stats && statOpenFileInto(fd, stats, statIndex));
         if (filled < buffer.length) {
             // The whole file: one call hashes it, far cheaper than a Hash object per file.
             digests.set(hash("sha256", buffer.subarray(0, filled), "buffer"), offset);
@@ -58,10 +63,10 @@ export function digestFileInto(filePath: string, buffer: Buffer, digests: Uint8A
     }
 }
 
-/** Reads `fd` into `buffer` until it is full or the file ends; returns the bytes read. */
-function fill(fd: number, buffer: Buffer, filePath: string): number {
+/** Reads `fd` into `buffer` until it is full or the file ends (or `size` bytes are in); returns the bytes read. */
+function fill(fd: number, buffer: Buffer, filePath: string, size: number | undefined): number {
     try {
-        return readUntilFull(fd, buffer);
+        return readUntilFull(fd, buffer, size);
     } catch (error) {
         throw new FileReadError(filePath, (error as Error).message);
     }

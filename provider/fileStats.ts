@@ -37,12 +37,28 @@ export function fileStatsFor(count: number): FileStats {
 
 /** Stats `filePath` (following symlinks, nanosecond times) into entry `index` of `stats`. Throws FileStatError. */
 export function statFileInto(filePath: string, stats: FileStats, index: number): void {
-    let fileStats: fs.BigIntStats;
+    writeRow(statOrThrow(() => fs.statSync(filePath, { bigint: true }), index), stats, index);
+}
+
+/**
+ * Stats the open file `fd` into entry `index` of `stats`, and returns its size: one path lookup fewer
+ * than stat'ing its path, for a file about to be read anyway. Throws FileStatError.
+ */
+export function statOpenFileInto(fd: number, stats: FileStats, index: number): number {
+    const fileStats = statOrThrow(() => fs.fstatSync(fd, { bigint: true }), index);
+    writeRow(fileStats, stats, index);
+    return Number(fileStats.size);
+}
+
+function statOrThrow(stat: () => fs.BigIntStats, index: number): fs.BigIntStats {
     try {
-        fileStats = fs.statSync(filePath, { bigint: true });
+        return stat();
     } catch (error) {
         throw new FileStatError(index, (error as Error).message);
     }
+}
+
+function writeRow(fileStats: fs.BigIntStats, stats: FileStats, index: number): void {
     const row = new DataView(stats.rows.buffer, stats.rows.byteOffset + index * STAT_ROW_BYTES, STAT_ROW_BYTES);
     row.setBigUint64(0, fileStats.size, true);
     row.setBigUint64(8, fileStats.mtimeNs, true);

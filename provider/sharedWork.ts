@@ -25,7 +25,7 @@ export interface DigestJob {
     control: Int32Array;
     digests: Uint8Array;
     slots: Int32Array;
-    /** When given, each file is also stat'ed into it, at its slot, just before it is read. */
+    /** When given, each file is also stat'ed into it, at its slot, once it is open for reading. */
     stats?: FileStats;
 }
 
@@ -124,11 +124,5 @@ function itemRunner(job: SharedJob, items: readonly string[]): (index: number) =
     }
     const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
     const { digests, slots, stats } = job;
-    if (stats) {
-        return (index) => {
-            statFileInto(items[index], stats, slots[index]);
-            digestFileInto(items[index], buffer, digests, slots[index] * DIGEST_BYTES);
-        };
-    }
-    return (index) => digestFileInto(items[index], buffer, digests, slots[index] * DIGEST_BYTES);
+    return (index) => digestFileInto(items[index], buffer, digests, slots[index] * DIGEST_BYTES, stats, slots[index]);
 }

@@ -213,26 +213,35 @@ function codePointRank(unit: number): number {
 
 /** `files` sorted by `compareZipPaths` of their `zipPath` (a new array). */
 export function sortByZipPath<T extends { zipPath: string }>(files: readonly T[]): T[] {
-    if (isSortedByZipPath(files)) {
-        return [...files];
-    }
-    // Without surrogates or units from U+E000 up, UTF-16 order is code-point order: the engine's own comparison is right, and much faster.
-    const byUnits = files.every((file) => !SHIFTED_UNITS.test(file.zipPath));
-    return [...files].sort(byUnits ? (a, b) => (a.zipPath < b.zipPath ? -1 : a.zipPath > b.zipPath ? 1 : 0) : (a, b) => compareZipPaths(a.zipPath, b.zipPath));
+    const compare = zipPathComparison(files);
+    return isSortedBy(files, compare) ? [...files] : [...files].sort((a, b) => compare(a.zipPath, b.zipPath));
 }
-
-/** The UTF-16 units whose order differs from their code points' (see codePointRank). */
-const SHIFTED_UNITS = /[\ud800-\uffff]/;
 
 /** Whether `files` are already in `compareZipPaths` order: one pass, where sorting takes n log n comparisons. Pure. */
 export function isSortedByZipPath(files: readonly { zipPath: string }[]): boolean {
+    return isSortedBy(files, zipPathComparison(files));
+}
+
+function isSortedBy(files: readonly { zipPath: string }[], compare: (a: string, b: string) => number): boolean {
     for (let index = 1; index < files.length; index++) {
-        if (compareZipPaths(files[index - 1].zipPath, files[index].zipPath) > 0) {
+        if (compare(files[index - 1].zipPath, files[index].zipPath) > 0) {
             return false;
         }
     }
     return true;
 }
+
+/**
+ * `compareZipPaths`, or for names without surrogates or units from U+E000 up (whose UTF-16 order is
+ * their code-point order) the engine's own comparison, which gives the same order much faster.
+ */
+function zipPathComparison(files: readonly { zipPath: string }[]): (a: string, b: string) => number {
+    const byUnits = files.every((file) => !SHIFTED_UNITS.test(file.zipPath));
+    return byUnits ? (a, b) => (a < b ? -1 : a > b ? 1 : 0) : compareZipPaths;
+}
+
+/** The UTF-16 units whose order differs from their code points' (see codePointRank). */
+const SHIFTED_UNITS = /[\ud800-\uffff]/;
 
 function realSourceRoot(root: string): string {
     let stats: fs.Stats;

@@ -189,6 +189,13 @@ describe("hashCache across processes", function () {
         expect(third.sourceHash).to.not.equal(first.sourceHash);
     });
 
+    it("matches, in the next run's stat pass, the stats a big tree's first run took of each file once it was open", () => {
+        const { root, env } = setUp(4_500); // big enough to be read in one pass, each file stat'ed once open
+        const first = hashInNewProcess(root, env);
+        expect(first.filesRead).to.equal(4_500);
+        expect(hashInNewProcess(root, env)).to.deep.equal({ sourceHash: first.sourceHash, filesRead: 0 });
+    });
+
     it("re-reads a file rewritten with the same size and its mtime forced back", () => {
         const { root, env } = setUp();
         const target = path.join(root, "src/file1.txt");

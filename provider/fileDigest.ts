@@ -11,8 +11,12 @@ import { readUntilFull } from "./readUntilFull";
 /** Bytes of one digest (sha256). */
 export const DIGEST_BYTES = 32;
 
-/** Bytes read per call: large enough that most files are read whole and big files take few reads, small enough to stay in cache. */
-export const READ_BUFFER_BYTES = 1 << 20;
+/**
+ * Bytes read per call: large enough that most files are read whole (and hashed in one call), small enough
+ * to stay in the CPU's cache between the read and the hash. Reading 64 MiB of big files took 44 ms in
+ * 1 MiB reads and 11-13 ms in 64-128 KiB reads here; a tree of small files reads as fast either way.
+ */
+export const READ_BUFFER_BYTES = 128 * 1024;
 
 /** The file that could not be read, and why. */
 export class FileReadError extends Error {

@@ -14,8 +14,8 @@ import { DIGEST_BYTES, FileReadError } from "./fileDigest";
 import { FileStatError, fileStatsFor, type FileStats } from "./fileStats";
 import { version as FAST_GLOB_VERSION } from "fast-glob/package.json";
 import { digestCacheDirectory, emptyDigestCache, loadDigestCache, saveDigestCache, serializeDigestCache, takeCachedDigests, type DigestCache } from "./hashCache";
-import { keepListing, reusableListing } from "./listingCache";
-import { helperMessage, newControl, runAsCaller, type SharedJob } from "./sharedWork";
+import { reusableListing } from "./listingCache";
+import { helperMessage, newControl, runAsCaller, type HelperMessage, type SharedJob, type StatJob } from "./sharedWork";
 import { hashSourceFiles } from "./sourceHash";
 import { listSourceTree, normalizePrefix, SourceError, sourceFilesOf, unstatableFileError, DEFAULT_INCLUDE, type ListedFile, type SourceFile, type SourceListing } from "./sourceFiles";
 import { ZIP_COMPRESSION } from "./zipWriter";
@@ -66,13 +66,14 @@ export async function computeSourceHash(source: LayerSource, baseDir: string): P
         const reused = reusableListing(source, baseDir, cache);
         const listing: SourceListing = reused ? { files: reused, dependencies: cache.listing?.dependencies } : listSourceTree(source, baseDir, (entriesRead) => entriesRead >= HELPER_AFTER_ENTRIES && helper.start());
         const cacheable = { relativePaths: listing.files.map((file) => file.relativePath) };
+        // A new listing is kept with its folders' rows as they are now, stat'ed by the helper before it joins the reads.
+        const folders = cacheFile && !reused && listing.dependencies ? offerFolderStats(listing.dependencies.directories, helper) : undefined;
         // A big tree with nothing cached is read in one pass; a small one is stat'ed first, which tells whether its reads are worth a helper thread.
         const content = cache.count === 0 && listing.files.length >= HELPER_AFTER_ENTRIES ? readAll(listing.files, helper) : readChanged(listing.files, cacheable.relativePaths, cache, helper);
 
         const sourceHash = hashSourceFiles(content.files, { prefix: normalizePrefix(source.prefix), compression: ZIP_COMPRESSION }, content.digests);
         if (cacheFile && (content.filesRead > 0 || !reused)) {
-            // A new listing is kept with its directories' rows as they are now; a reused one is as it was.
-            const kept = reused ? cache.listing : listing.dependencies && keepListing(listing.dependencies);
+            const kept = reused ? cache.listing : listing.dependencies && folders && { dependencies: listing.dependencies, directoryRows: folders() };
             saveDigestCache(cacheFile, serializeDigestCache({ ...cacheable, statRows: content.statRows }, content.digests, observedAtNs, kept));
         }
         return { sourceHash, files: content.files, filesRead: content.filesRead, listingReused: reused !== undefined };
@@ -117,6 +118,19 @@ function readChanged(listed: readonly ListedFile[], relativePaths: readonly stri
     }
     digestShared(listed, unread, digests, helper);
     return { files, statRows: stats.rows, digests, filesRead: unread.length };
+}
+
+/**
+ * Offers the helper a job that takes the presence rows of `folders`, and returns what finishes it on this
+ * thread and gives the rows. Posted before the reads, it is the helper's first work.
+ */
+function offerFolderStats(folders: readonly string[], helper: HelperThread): () => Uint8Array {
+    const job: StatJob = { task: "stat", control: newControl(), stats: fileStatsFor(folders.length), presence: true };
+    helper.post(helperMessage(job, folders));
+    return () => {
+        runAsCaller(job, folders);
+        return job.stats.rows;
+    };
 }
 
 /** Room for `count` digests, in shared memory so that two threads can fill it. */
@@ -187,9 +201,14 @@ class HelperThread {
         }
     }
 
+    /** Sends `message` to the thread, if it was started. */
+    post(message: HelperMessage): void {
+        this.worker?.postMessage(message);
+    }
+
     /** Runs `job` over `paths` on this thread, offering it to the helper first if it was started. */
     share(job: SharedJob, paths: readonly string[]): void {
-        this.worker?.postMessage(helperMessage(job, paths));
+        this.post(helperMessage(job, paths));
         runAsCaller(job, paths);
     }
 

@@ -69,18 +69,22 @@ function writeRow(fileStats: fs.BigIntStats, stats: FileStats, index: number): v
 }
 
 /**
- * The stat rows of `paths` (following links), STAT_ROW_BYTES each; all zeros for a path that cannot be
- * stat'ed, so that a missing path compares equal while it stays missing and differs once it appears.
+ * Stats `filePath` into entry `index` of `stats` as `statFileInto` does, but leaves the row zero for a
+ * path that cannot be stat'ed: such presence rows compare equal while a path stays missing and differ
+ * once it appears (no existing path has a zero inode and ctime).
  */
+export function statPresenceInto(filePath: string, stats: FileStats, index: number): void {
+    try {
+        statFileInto(filePath, stats, index);
+    } catch {
+        stats.rows.fill(0, index * STAT_ROW_BYTES, (index + 1) * STAT_ROW_BYTES);
+    }
+}
+
+/** The presence rows (see statPresenceInto) of `paths`, STAT_ROW_BYTES each. */
 export function presenceRows(paths: readonly string[]): Uint8Array {
     const stats = fileStatsFor(paths.length);
-    paths.forEach((filePath, index) => {
-        try {
-            statFileInto(filePath, stats, index);
-        } catch {
-            // Left zero: no existing path has a zero inode and ctime.
-        }
-    });
+    paths.forEach((filePath, index) => statPresenceInto(filePath, stats, index));
     return stats.rows;
 }
 

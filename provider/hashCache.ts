@@ -183,16 +183,23 @@ export function serializeDigestCache(files: CacheableFiles, digests: Uint8Array,
     const header = Buffer.alloc(HEADER_BYTES);
     header.write(`${DIGEST_CACHE_FORMAT}\n`, 0, "latin1");
     [count, paths.length, directoryRows.length / STAT_ROW_BYTES, dependencies.length].forEach((value, index) => header.writeUInt32LE(value, TAG_BYTES + 4 * index));
-    const body = Buffer.concat([header, rows, digests, paths, directoryRows, dependencies]);
-    return Buffer.concat([body, checksumOf(body)]);
+    const sections = [header, rows, digests, paths, directoryRows, dependencies];
+    const checksum = createHash("sha256");
+    sections.forEach((section) => checksum.update(section));
+    return Buffer.concat([...sections, checksum.digest()]);
 }
 
 /** The indices of the rows in `rows` whose mtime is racily clean at `observedAtNs`. Pure. */
 function racilyCleanRows(rows: Uint8Array, observedAtNs: bigint): number[] {
+    // isRacilyClean, with each u64 mtime compared as two u32 words, high then low: no BigInt per row.
+    const since = observedAtNs - TIMESTAMP_GRANULARITY_NS;
+    const [sinceHigh, sinceLow] = since < 0n ? [0, 0] : [Number(since >> 32n), Number(since & 0xffff_ffffn)];
     const view = new DataView(rows.buffer, rows.byteOffset, rows.byteLength);
     const racy: number[] = [];
     for (let index = 0; index < rows.length / STAT_ROW_BYTES; index++) {
-        if (isRacilyClean(view.getBigUint64(index * STAT_ROW_BYTES + MTIME_OFFSET, true), observedAtNs)) {
+        const high = view.getUint32(index * STAT_ROW_BYTES + MTIME_OFFSET + 4, true);
+        const low = view.getUint32(index * STAT_ROW_BYTES + MTIME_OFFSET, true);
+        if (high > sinceHigh || (high === sinceHigh && low >= sinceLow)) {
             racy.push(index);
         }
     }

@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { presenceRows } from "./fileStats";
-import { cachedPaths, type DigestCache, type KeptListing } from "./hashCache";
+import { cachedPaths, type DigestCache } from "./hashCache";
 import { listedFile, normalizePrefix, sourceRootPrefix, type ListedFile } from "./sourceFiles";
 import type { LayerSource } from "./types";
 
@@ -32,11 +32,6 @@ export function reusableListing(source: LayerSource, baseDir: string, cache: Dig
     const rootPrefix = sourceRootPrefix(root);
     const prefix = normalizePrefix(source.prefix);
     return cachedPaths(cache).map((relativePath) => listedFile(relativePath, rootPrefix, prefix));
-}
-
-/** What the listing records for the current state of a tree: its dependencies and their directories' rows now. */
-export function keepListing(dependencies: KeptListing["dependencies"]): KeptListing {
-    return { dependencies, directoryRows: presenceRows(dependencies.directories) };
 }
 
 function realPathOf(filePath: string): string | undefined {

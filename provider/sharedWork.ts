@@ -7,7 +7,7 @@
  * including a batch the helper failed on, which then fails on the calling thread with its own error.
  */
 import { DIGEST_BYTES, digestFileInto, READ_BUFFER_BYTES } from "./fileDigest";
-import { statFileInto, type FileStats } from "./fileStats";
+import { statFileInto, statPresenceInto, type FileStats } from "./fileStats";
 
 /** One job over a list of paths: stat the files, or digest them. Its results are written into shared memory. */
 export type SharedJob = StatJob | DigestJob;
@@ -17,6 +17,8 @@ export interface StatJob {
     task: "stat";
     control: Int32Array;
     stats: FileStats;
+    /** Presence rows (fileStats.ts): a path that cannot be stat'ed gets a zero row instead of failing the job. */
+    presence?: boolean;
 }
 
 /** Write each path's sha256 into `digests`, at DIGEST_BYTES times `slots[index]`. */
@@ -120,7 +122,8 @@ function batchRunner(job: SharedJob, items: readonly string[]): (start: number, 
 
 function itemRunner(job: SharedJob, items: readonly string[]): (index: number) => void {
     if (job.task === "stat") {
-        return (index) => statFileInto(items[index], job.stats, index);
+        const stat = job.presence ? statPresenceInto : statFileInto;
+        return (index) => stat(items[index], job.stats, index);
     }
     const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
     const { digests, slots, stats } = job;

@@ -90,6 +90,9 @@ describe("hashCache rules", () => {
         expect(cachedPaths(cache)).to.deep.equal(["fresh.js", "old.js"]);
         expect(Buffer.from(cache.rows.subarray(0, STAT_ROW_BYTES))).to.deep.equal(Buffer.alloc(STAT_ROW_BYTES), "the racily clean file's row is zero");
         expect(serializeDigestCache(listing([["fresh.js", { mtimeNs: OBSERVED }]]), digestsFor(1), OBSERVED)).to.equal(undefined);
+        const edge = OBSERVED - TIMESTAMP_GRANULARITY_NS;
+        const boundary = listing([["a", { mtimeNs: edge - 1n }], ["b", { mtimeNs: edge }], ["c", { mtimeNs: edge + (1n << 32n) }], ["d", { mtimeNs: edge - (1n << 32n) }]]);
+        expect(lookUp(boundary, boundary)).to.deep.equal([1, undefined, undefined, 4], "the same rule as isRacilyClean, across both 32-bit halves");
     });
 
     it("keeps a listing with its directories' rows unless one of them is racily clean, even when every file is", () => {

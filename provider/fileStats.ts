@@ -65,7 +65,12 @@ function writeRow(fileStats: fs.BigIntStats, stats: FileStats, index: number): v
     row.setBigUint64(16, fileStats.ctimeNs, true);
     row.setBigUint64(24, fileStats.ino, true);
     row.setBigUint64(32, fileStats.dev, true);
-    stats.executable[index] = (fileStats.mode & 0o100n) !== 0n ? 1 : 0;
+    stats.executable[index] = isExecutable(Number(fileStats.mode)) ? 1 : 0;
+}
+
+/** Whether a file of this mode goes in the zip as 0755: when its owner may execute it (git's rule). Pure. */
+export function isExecutable(mode: number): boolean {
+    return (mode & 0o100) !== 0;
 }
 
 /**

@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import fg from "fast-glob";
-import { FileStatError, fileStatsFor, statFileInto, statSize, type FileStats } from "./fileStats";
+import { isExecutable, statSize, type FileStats } from "./fileStats";
 import type { LayerSource } from "./types";
 
 /** Bad content, named by the input at fault (`source.path`, `source.include`, `zipFile`, ...), so `check` can report it. */
@@ -81,8 +81,7 @@ export interface ListingDependencies {
  * when nothing matches.
  */
 export function listSourceFiles(source: LayerSource, baseDir: string): SourceFile[] {
-    const { files } = listSourceTree(source, baseDir);
-    return sourceFilesOf(files, statListedFiles(files));
+    return listSourceTree(source, baseDir).files.map(statListedFile);
 }
 
 /**
@@ -127,15 +126,18 @@ export function listedFile(relativePath: string, rootPrefix: string, prefix: str
     return { zipPath: prefix + relativePath, relativePath, absolutePath };
 }
 
-/** Stats `files` on this thread. Throws SourceError naming the file that cannot be stat'ed. */
-function statListedFiles(files: readonly ListedFile[]): FileStats {
-    const stats = fileStatsFor(files.length);
+/**
+ * `file` with its size and mode, from a plain stat: the zip needs no times, and nanosecond stats (the
+ * digest cache's) make several times the garbage. Throws SourceError naming a file that cannot be stat'ed.
+ */
+function statListedFile(file: ListedFile): SourceFile {
+    let stats: fs.Stats;
     try {
-        files.forEach((file, index) => statFileInto(file.absolutePath, stats, index));
+        stats = fs.statSync(file.absolutePath);
     } catch (error) {
-        throw error instanceof FileStatError ? unstatableFileError(files[error.index], error.reason) : error;
+        throw unstatableFileError(file, errorText(error));
     }
-    return stats;
+    return { zipPath: file.zipPath, absolutePath: file.absolutePath, executable: isExecutable(stats.mode), size: stats.size };
 }
 
 /** The SourceError for a listed file that cannot be stat'ed (it vanished, or its folder is not searchable). */

@@ -56,7 +56,7 @@ export const DEFAULT_ZIP_TUNING: Readonly<ZipTuning> = Object.freeze({ batchByte
  */
 const MAX_COMPRESSION_THREADS = 4;
 
-/** Batches compressed ahead of the one being written, per thread: enough to keep every worker busy, few enough to hold little (8 measured no faster). */
+/** Batches compressed ahead of the one being written, per thread: enough to keep every worker busy, few enough to hold little (8 ran about 3% faster, holding 4-5 MiB more). */
 const BATCHES_AHEAD_PER_THREAD = 3;
 
 /** writev takes at most IOV_MAX (1024 on Linux) buffers per call. */

@@ -13,11 +13,11 @@ import type { LayerSource } from "./types";
 import { DIGEST_BYTES, FileReadError } from "./fileDigest";
 import { FileStatError, fileStatsFor, type FileStats } from "./fileStats";
 import { version as FAST_GLOB_VERSION } from "fast-glob/package.json";
-import { digestCacheDirectory, emptyDigestCache, loadDigestCache, saveDigestCache, serializeDigestCache, takeCachedDigests, type DigestCache } from "./hashCache";
+import { digestCacheDirectory, emptyDigestCache, loadDigestCache, saveDigestCache, serializeDigestCache, takeCachedDigests, type DigestCache, type KeptListing } from "./hashCache";
 import { reusableListing } from "./listingCache";
 import { helperMessage, newControl, runAsCaller, type HelperMessage, type SharedJob, type StatJob } from "./sharedWork";
 import { hashSourceFiles } from "./sourceHash";
-import { listSourceTree, normalizePrefix, SourceError, sourceFilesOf, unstatableFileError, DEFAULT_INCLUDE, type ListedFile, type SourceFile, type SourceListing } from "./sourceFiles";
+import { listSourceTree, normalizePrefix, SourceError, sourceFilesOf, unreadableFileError, DEFAULT_INCLUDE, type ListedFile, type SourceFile } from "./sourceFiles";
 import { ZIP_COMPRESSION } from "./zipWriter";
 
 /** The fingerprint of a source tree, the files it covers, and how many of them had to be read. */
@@ -63,23 +63,62 @@ export async function computeSourceHash(source: LayerSource, baseDir: string): P
         if (cache.count >= HELPER_AFTER_ENTRIES) {
             helper.start(); // a big tree, as far as the cache knows: the helper starts while the listing is checked
         }
-        const reused = reusableListing(source, baseDir, cache);
-        const listing: SourceListing = reused ? { files: reused, dependencies: cache.listing?.dependencies } : listSourceTree(source, baseDir, (entriesRead) => entriesRead >= HELPER_AFTER_ENTRIES && helper.start());
-        const cacheable = { relativePaths: listing.files.map((file) => file.relativePath) };
-        // A new listing is kept with its folders' rows as they are now, stat'ed by the helper before it joins the reads.
-        const folders = cacheFile && !reused && listing.dependencies ? offerFolderStats(listing.dependencies.directories, helper) : undefined;
-        // A big tree with nothing cached is read in one pass; a small one is stat'ed first, which tells whether its reads are worth a helper thread.
-        const content = cache.count === 0 && listing.files.length >= HELPER_AFTER_ENTRIES ? readAll(listing.files, helper) : readChanged(listing.files, cacheable.relativePaths, cache, helper);
-
-        const sourceHash = hashSourceFiles(content.files, { prefix: normalizePrefix(source.prefix), compression: ZIP_COMPRESSION }, content.digests);
-        if (cacheFile && (content.filesRead > 0 || !reused)) {
-            const kept = reused ? cache.listing : listing.dependencies && folders && { dependencies: listing.dependencies, directoryRows: folders() };
-            saveDigestCache(cacheFile, serializeDigestCache({ ...cacheable, statRows: content.statRows }, content.digests, observedAtNs, kept));
+        const tree = readKeptListing(source, baseDir, cache, helper) ?? readNewListing(source, baseDir, cache, helper, cacheFile !== undefined);
+        const { files, statRows, digests, filesRead } = tree.content;
+        const sourceHash = hashSourceFiles(files, { prefix: normalizePrefix(source.prefix), compression: ZIP_COMPRESSION }, digests);
+        if (cacheFile && (filesRead > 0 || !tree.reused)) {
+            saveDigestCache(cacheFile, serializeDigestCache({ relativePaths: tree.relativePaths, statRows }, digests, observedAtNs, tree.listingToKeep()));
         }
-        return { sourceHash, files: content.files, filesRead: content.filesRead, listingReused: reused !== undefined };
+        return { sourceHash, files, filesRead, listingReused: tree.reused };
     } finally {
         helper.stop();
     }
+}
+
+/** A listing with its files read, and what of it the cache should keep. */
+interface ReadTree {
+    /** The listed files' paths relative to source.path, in listing order. */
+    relativePaths: string[];
+    content: ListedContent;
+    /** Whether the listing was the cache's. */
+    reused: boolean;
+    /** The listing for the cache to keep, if any (for a new one, this takes its folders' rows). */
+    listingToKeep: () => KeptListing | undefined;
+}
+
+/**
+ * The cache's listing with its files read, while the tree provably kept its shape; otherwise `undefined`.
+ * A file of that listing that cannot be read means its folders did not show a change after all (a clock
+ * far off, say): `undefined` too, so that the tree is listed again rather than failing on a stale listing.
+ */
+function readKeptListing(source: LayerSource, baseDir: string, cache: DigestCache, helper: HelperThread): ReadTree | undefined {
+    const files = reusableListing(source, baseDir, cache);
+    if (files === undefined) {
+        return undefined;
+    }
+    const relativePaths = files.map((file) => file.relativePath);
+    try {
+        return { relativePaths, content: readContent(files, relativePaths, cache, helper), reused: true, listingToKeep: () => cache.listing };
+    } catch (error) {
+        if (error instanceof SourceError) {
+            return undefined;
+        }
+        throw error;
+    }
+}
+
+/** A new listing of `source` with its files read; with `keep`, the helper first takes the rows of the folders it depends on. */
+function readNewListing(source: LayerSource, baseDir: string, cache: DigestCache, helper: HelperThread, keep: boolean): ReadTree {
+    const { files, dependencies } = listSourceTree(source, baseDir, (entriesRead) => entriesRead >= HELPER_AFTER_ENTRIES && helper.start());
+    const relativePaths = files.map((file) => file.relativePath);
+    const takeFolderRows = keep && dependencies ? offerFolderStats(dependencies.directories, helper) : undefined;
+    const content = readContent(files, relativePaths, cache, helper);
+    return { relativePaths, content, reused: false, listingToKeep: () => dependencies && takeFolderRows && { dependencies, directoryRows: takeFolderRows() } };
+}
+
+/** Reads the listed files: a big tree with nothing cached in one pass; otherwise stat'ed first, which also tells whether a small tree's reads are worth a helper thread. */
+function readContent(files: readonly ListedFile[], relativePaths: readonly string[], cache: DigestCache, helper: HelperThread): ListedContent {
+    return cache.count === 0 && files.length >= HELPER_AFTER_ENTRIES ? readAll(files, helper) : readChanged(files, relativePaths, cache, helper);
 }
 
 /** The files of a listing with their stats and content digests. */
@@ -122,7 +161,8 @@ function readChanged(listed: readonly ListedFile[], relativePaths: readonly stri
 
 /**
  * Offers the helper a job that takes the presence rows of `folders`, and returns what finishes it on this
- * thread and gives the rows. Posted before the reads, it is the helper's first work.
+ * thread and gives the rows. Posted before the reads, it is a running helper's first work; when no helper
+ * runs yet, this thread does it all when the rows are taken.
  */
 function offerFolderStats(folders: readonly string[], helper: HelperThread): () => Uint8Array {
     const job: StatJob = { task: "stat", control: newControl(), stats: fileStatsFor(folders.length), presence: true };
@@ -165,15 +205,19 @@ function digestShared(files: readonly ListedFile[], indices: readonly number[], 
     shareNamingFiles(files, helper, job, indices.map((index) => files[index].absolutePath));
 }
 
-/** Runs `job` over `paths` (of `files`) with the helper; an error names the file in terms of source.path. */
+/** Runs `job` over `paths` (of `files`) with the helper; an error names the file by its path in source.path. */
 function shareNamingFiles(files: readonly ListedFile[], helper: HelperThread, job: SharedJob, paths: readonly string[]): void {
     try {
         helper.share(job, paths);
     } catch (error) {
         if (error instanceof FileStatError) {
-            throw unstatableFileError(files[error.index], error.reason);
+            throw unreadableFileError(files[error.index], error.reason);
         }
-        throw error instanceof FileReadError ? new SourceError("source.path", `source.path: cannot read ${error.filePath}: ${error.reason}`) : error;
+        if (error instanceof FileReadError) {
+            const file = files.find((candidate) => candidate.absolutePath === error.filePath);
+            throw file ? unreadableFileError(file, error.reason) : new SourceError("source.path", `source.path: cannot read ${error.filePath}: ${error.reason}`);
+        }
+        throw error;
     }
 }
 

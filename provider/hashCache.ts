@@ -6,9 +6,10 @@
  * The one rule that matters: the cache must never make a changed file look unchanged. A cached digest
  * is used only when the file's size, mtime, ctime, inode and device are all exactly as they were when it
  * was read (a rewrite, `touch`, `utimes`, `mv` or `cp` changes at least one of them), and only for a
- * file that was not "racily clean" when it was read (see `isRacilyClean`). The cached listing is used
- * only while every directory it depends on has the same stat row, none of them racily clean, and every
- * link the same target (sourceFiles.ts, ListingDependencies). A cache file that is corrupt, truncated or
+ * file that was not "racily clean" when it was read (see `isRacilyClean`). The cached listing is kept
+ * only when none of the directories it depends on was racily clean, by mtime or ctime, and used only
+ * while every one of them has the same stat row and every link the same target (sourceFiles.ts,
+ * ListingDependencies). A cache file that is corrupt, truncated or
  * from another format is ignored and rewritten (its last 32 bytes are the sha256 of the rest, checked on
  * every load); it is replaced with a rename, so readers never see a torn file, and when two processes
  * write at once the last one wins.
@@ -37,7 +38,10 @@ import { STAT_ROW_BYTES } from "./fileStats";
 import { compareZipPaths, type ListingDependencies } from "./sourceFiles";
 import { providerStateDirectory } from "./stateDirectory";
 
-/** The cache file's format. Files of any other format are ignored (and rewritten). */
+/**
+ * The cache file's format. Files of any other format are ignored (and rewritten). A kept listing embodies
+ * the listing's rules (sourceFiles.ts): change the format when they change, so that no old listing is reused.
+ */
 export const DIGEST_CACHE_FORMAT = "pulumi-lambda-layer/digest-cache/v3";
 
 /**
@@ -51,8 +55,9 @@ const HEADER_BYTES = TAG_BYTES + 16;
 const CHECKSUM_BYTES = 32;
 /** Words per stat row, for comparing rows as 32-bit words. */
 const ROW_WORDS = STAT_ROW_BYTES / 4;
-/** Where a stat row keeps the mtime (ns). */
+/** Where a stat row keeps the mtime and the ctime (ns). */
 const MTIME_OFFSET = 8;
+const CTIME_OFFSET = 16;
 
 /** A loaded cache file. */
 export interface DigestCache {
@@ -152,28 +157,36 @@ function compareEntryPath(paths: string, start: number, relativePath: string): n
 }
 
 /**
- * Git's "racily clean" problem: a file whose mtime is not older than the moment its stat was taken,
- * minus the timestamp granularity, can be rewritten within the same timestamp tick after it was read,
- * keeping size and mtime. Its digest is not cached (the next run reads it again; once it is older than
- * the granularity it is cached). `observedAtNs` is the wall-clock time before the stat. Pure.
+ * Git's "racily clean" problem: a file changed at or after the moment before its stat, less the timestamp
+ * granularity, can change again within the same tick unseen. Such a row is not trusted: the next run
+ * reads the file again, and once the change is older than the granularity it is cached. For a file,
+ * `changedAtNs` is its mtime, as in git (its row is taken before it is read, so a later change shows in
+ * the next row). For a folder it is the later of its mtime and ctime: its row is taken after it was read,
+ * and a writer that puts mtimes back (`rsync -a`, `tar x`) leaves only the ctime to tell of a change made
+ * in between. `observedAtNs` is the wall-clock time before the listing. Pure.
  */
-export function isRacilyClean(mtimeNs: bigint, observedAtNs: bigint, granularityNs: bigint = TIMESTAMP_GRANULARITY_NS): boolean {
-    return mtimeNs >= observedAtNs - granularityNs;
+export function isRacilyClean(changedAtNs: bigint, observedAtNs: bigint): boolean {
+    return changedAtNs >= racyFromNs(observedAtNs);
+}
+
+/** The earliest change time that is racily clean at `observedAtNs`. Pure. */
+function racyFromNs(observedAtNs: bigint): bigint {
+    return observedAtNs - TIMESTAMP_GRANULARITY_NS;
 }
 
 /**
  * The cache file's bytes after a run: every listed file, with its stat row and its digest from `digests`
  * (DIGEST_BYTES per file), except that a racily clean file's row is left zero so that it is read again;
- * and `listing` when none of its directories is racily clean (a change in the same tick could go unseen).
+ * and `listing` when none of its directories is racily clean (by mtime or ctime: see isRacilyClean).
  * `undefined` when nothing in it could be used. Files no longer listed are dropped, so the cache does
  * not grow with old files. Pure.
  */
 export function serializeDigestCache(files: CacheableFiles, digests: Uint8Array, observedAtNs: bigint, listing?: KeptListing): Buffer | undefined {
     const count = files.relativePaths.length;
     const rows = Buffer.from(files.statRows);
-    const racy = racilyCleanRows(rows, observedAtNs);
+    const racy = racilyCleanRows(rows, observedAtNs, [MTIME_OFFSET]);
     racy.forEach((index) => rows.fill(0, index * STAT_ROW_BYTES, (index + 1) * STAT_ROW_BYTES));
-    const keptListing = listing && racilyCleanRows(listing.directoryRows, observedAtNs).length === 0 ? listing : undefined;
+    const keptListing = listing && racilyCleanRows(listing.directoryRows, observedAtNs, [MTIME_OFFSET, CTIME_OFFSET]).length === 0 ? listing : undefined;
     if (racy.length === count && keptListing === undefined) {
         return undefined;
     }
@@ -189,17 +202,20 @@ export function serializeDigestCache(files: CacheableFiles, digests: Uint8Array,
     return Buffer.concat([...sections, checksum.digest()]);
 }
 
-/** The indices of the rows in `rows` whose mtime is racily clean at `observedAtNs`. Pure. */
-function racilyCleanRows(rows: Uint8Array, observedAtNs: bigint): number[] {
-    // isRacilyClean, with each u64 mtime compared as two u32 words, high then low: no BigInt per row.
-    const since = observedAtNs - TIMESTAMP_GRANULARITY_NS;
-    const [sinceHigh, sinceLow] = since < 0n ? [0, 0] : [Number(since >> 32n), Number(since & 0xffff_ffffn)];
+/** The indices of the rows in `rows` that are racily clean at `observedAtNs` by any of the times at `timeOffsets` (isRacilyClean). Pure. */
+function racilyCleanRows(rows: Uint8Array, observedAtNs: bigint, timeOffsets: readonly number[]): number[] {
+    // Each u64 time is compared as two u32 words, high then low: no BigInt per row.
+    const from = racyFromNs(observedAtNs);
+    const [fromHigh, fromLow] = from < 0n ? [0, 0] : [Number(from >> 32n), Number(from & 0xffff_ffffn)];
     const view = new DataView(rows.buffer, rows.byteOffset, rows.byteLength);
+    const notBefore = (offset: number) => {
+        const high = view.getUint32(offset + 4, true);
+        return high > fromHigh || (high === fromHigh && view.getUint32(offset, true) >= fromLow);
+    };
     const racy: number[] = [];
     for (let index = 0; index < rows.length / STAT_ROW_BYTES; index++) {
-        const high = view.getUint32(index * STAT_ROW_BYTES + MTIME_OFFSET + 4, true);
-        const low = view.getUint32(index * STAT_ROW_BYTES + MTIME_OFFSET, true);
-        if (high > sinceHigh || (high === sinceHigh && low >= sinceLow)) {
+        const row = index * STAT_ROW_BYTES;
+        if (timeOffsets.some((offset) => notBefore(row + offset))) {
             racy.push(index);
         }
     }

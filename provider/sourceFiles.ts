@@ -55,19 +55,22 @@ export interface SourceListing {
 }
 
 /**
- * Besides the patterns, a listing depends only on the names in some directories and on where links lead.
- * A directory's mtime and ctime change whenever an entry is added to it, removed or renamed, and a link
- * cannot be changed, only replaced (which changes its directory). So while each of these directories has
- * the same stat row (or is still missing) and each link still resolves to the same real path, listing
- * again finds the same files: the digest cache keeps a listing for as long as that holds (listingCache.ts).
+ * Besides the patterns, a listing depends only on the names in some directories (those it read or
+ * looked into, and the folders that lead to them from source.path) and on where links lead. A
+ * directory's ctime (and, unless a tool puts it back, its mtime) changes whenever an entry is added to
+ * it, removed or renamed, and a link cannot be changed, only replaced (which changes its directory). So
+ * while each of these directories has the same stat row (or is still missing), none having changed
+ * while it was read (hashCache.ts, isRacilyClean), and each link still resolves to the same real path,
+ * listing again finds the same files: the digest cache keeps a listing for as long as that holds
+ * (listingCache.ts).
  */
 export interface ListingDependencies {
     /** The real path of `source.path`. */
     rootRealPath: string;
     /**
      * Absolute paths, as fast-glob named them: every directory it read or tried to read, the directory of
-     * every path it looked up by name, and the directory of each link's real target (where a file could
-     * turn into a folder without the link changing).
+     * every path it looked up by name, every folder between source.path and those, and the directory of
+     * each link's real target (where a file could turn into a folder without the link changing).
      */
     directories: string[];
     /** Each link fast-glob followed, with its real target: `[linkPath, realTarget]`. */
@@ -95,20 +98,20 @@ export function listSourceTree(source: LayerSource, baseDir: string, onDirectory
     const prefix = normalizePrefix(source.prefix);
     const include = checkedPatterns(source.include ?? DEFAULT_INCLUDE, "source.include");
     const exclude = checkedPatterns(source.exclude ?? [], "source.exclude");
-    const links = new SymlinkGuard(root, rootReal, source.followSymlinks === true, onDirectoryRead);
+    const guard = new ListingGuard(root, rootReal, source.followSymlinks === true, onDirectoryRead);
 
     const rootPrefix = sourceRootPrefix(root);
-    const files = globEntries(root, include, exclude, links)
+    const files = globEntries(root, include, exclude, guard)
         .filter((entry) => !entry.dirent.isDirectory())
-        .map((entry) => listedFileOf(entry, rootPrefix, prefix, links));
-    links.assertNamedLinksResolved(include);
+        .map((entry) => listedFileOf(entry, rootPrefix, prefix, guard));
+    guard.assertNamedLinksResolved(include);
     if (files.length === 0) {
         throw new SourceError(
             "source.include",
             `source.include: no files in ${root} match include ${JSON.stringify(include)} and exclude ${JSON.stringify(exclude)}; a layer needs at least one file`,
         );
     }
-    return { files: sortByZipPath(files), dependencies: links.dependencies() };
+    return { files: sortByZipPath(files), dependencies: guard.dependencies() };
 }
 
 /** `root` (an absolute source.path) ending in a separator, so that appending a relative path joins them. */
@@ -135,13 +138,13 @@ function statListedFile(file: ListedFile): SourceFile {
     try {
         stats = fs.statSync(file.absolutePath);
     } catch (error) {
-        throw unstatableFileError(file, errorText(error));
+        throw unreadableFileError(file, errorText(error));
     }
     return { zipPath: file.zipPath, absolutePath: file.absolutePath, executable: isExecutable(stats.mode), size: stats.size };
 }
 
-/** The SourceError for a listed file that cannot be stat'ed (it vanished, or its folder is not searchable). */
-export function unstatableFileError(file: ListedFile, reason: string): SourceError {
+/** The SourceError for a listed file that cannot be stat'ed or read (it vanished, or its folder is not searchable). */
+export function unreadableFileError(file: ListedFile, reason: string): SourceError {
     return new SourceError("source.path", `source.path: cannot read ${file.relativePath}: ${reason}`);
 }
 
@@ -269,7 +272,7 @@ function checkedPatterns(patterns: readonly string[], property: string): string[
     return [...patterns];
 }
 
-function globEntries(root: string, include: string[], exclude: string[], links: SymlinkGuard): fg.Entry[] {
+function globEntries(root: string, include: string[], exclude: string[], guard: ListingGuard): fg.Entry[] {
     try {
         return fg.sync(include, {
             cwd: root,
@@ -283,7 +286,7 @@ function globEntries(root: string, include: string[], exclude: string[], links: 
             objectMode: true,
             // Followed through the guard, which stops at links that leave source.path or loop.
             followSymbolicLinks: true,
-            fs: links.fileSystem(),
+            fs: guard.fileSystem(),
         });
     } catch (error) {
         if (error instanceof SourceError) {
@@ -294,7 +297,7 @@ function globEntries(root: string, include: string[], exclude: string[], links: 
 }
 
 /** `rootPrefix` is source.path ending in a separator. */
-function listedFileOf(entry: fg.Entry, rootPrefix: string, prefix: string, links: SymlinkGuard): ListedFile {
+function listedFileOf(entry: fg.Entry, rootPrefix: string, prefix: string, guard: ListingGuard): ListedFile {
     // fast-glob gives normalized paths, except with a leading "./" when a pattern has one.
     const relativePath = isSafeRelativePath(entry.path) ? entry.path : path.posix.normalize(entry.path);
     if (!isSafeRelativePath(relativePath)) {
@@ -302,17 +305,20 @@ function listedFileOf(entry: fg.Entry, rootPrefix: string, prefix: string, links
     }
     const file = listedFile(relativePath, rootPrefix, prefix);
     if (entry.dirent.isSymbolicLink()) {
-        throw new SourceError("source.path", links.unresolvableLinkMessage(relativePath, file.absolutePath));
+        throw new SourceError("source.path", guard.unresolvableLinkMessage(relativePath, file.absolutePath));
     }
     if (!entry.dirent.isFile()) {
         throw new SourceError("source.path", `source.path: ${relativePath} is not a regular file (a socket, FIFO or device); add it to source.exclude`);
     }
-    links.assertInside(relativePath, file.absolutePath, entry.dirent);
+    guard.assertInside(relativePath, file.absolutePath, entry.dirent);
     return file;
 }
 
 /**
- * Judges the symlinks of one listing. fast-glob follows a link by calling `statSync` on it (and only on
+ * Watches one listing through the fs methods fast-glob walks with: judges its symlinks, and notes what
+ * the listing depends on.
+ *
+ * Symlinks: fast-glob follows a link by calling `statSync` on it (and only on
  * links), so that call is where each link's target is resolved, once; a directory link that leaves
  * `source.path` (without `followSymlinks`) or points back at a directory above it is marked, and the walk
  * stops with an error when it is about to enter it (its `readdirSync`). A marked link that fast-glob
@@ -329,7 +335,7 @@ function listedFileOf(entry: fg.Entry, rootPrefix: string, prefix: string, links
  * directories fast-glob starts from, and files it stat'ed rather than found (named by a pattern without
  * wildcards) are resolved with `realpath`.
  */
-class SymlinkGuard {
+class ListingGuard {
     private readonly linkTargets = new Map<string, string>();
     private readonly unresolvableLinks = new Set<string>();
     private readonly blockedDirectories = new Map<string, string>();
@@ -364,7 +370,22 @@ class SymlinkGuard {
             // Such a link is skipped silently when excluded; if its target appears later, nothing watched changes.
             return undefined;
         }
-        return { rootRealPath: this.rootReal, directories: [...this.watchedDirectories], links: [...this.linkTargets] };
+        return { rootRealPath: this.rootReal, directories: this.withAncestors(this.watchedDirectories), links: [...this.linkTargets] };
+    }
+
+    /**
+     * `directories`, and every folder between source.path and each of them. A folder fast-glob went
+     * straight to (a pattern's base, a named path's folder) can be moved away and replaced, say by a link
+     * that leaves source.path, with no change to itself; the folder that holds it changes.
+     */
+    private withAncestors(directories: ReadonlySet<string>): string[] {
+        const all = new Set(directories);
+        for (const directory of directories) {
+            for (let ancestor = path.dirname(directory); isWithin(ancestor, this.root) && !all.has(ancestor); ancestor = path.dirname(ancestor)) {
+                all.add(ancestor);
+            }
+        }
+        return [...all];
     }
 
     /** Throws SourceError when `absolutePath` really lies outside `source.path` and that was not allowed. */

@@ -13,6 +13,7 @@ import JSZip from "jszip";
 import { ZipFile } from "yazl";
 import { RUNTIMES } from "../../provider/limits";
 import type { InputFailure, LayerVersionInputs } from "../../provider/types";
+import { writeTree } from "../unit/fileTrees";
 import { provider, setEnvironment, tempDir } from "./helpers";
 
 /** One bad input: the inputs, the property the failure must name, and what its reason must say. */
@@ -160,8 +161,18 @@ describe("reliability: bad input is refused in check, naming the property and th
         fs.chmodSync(path.join(tree, "secret.pem"), 0o000);
         fs.chmodSync(tree, 0o755);
         const failures = await checkAsUnprivilegedUser({ layerName: "bad", source: { path: tree } });
-        expectFailure(failures, { name: "unreadable", news: () => ({}), property: "source.path", reason: ["secret.pem", "EACCES"] });
+        expectFailure(failures, { name: "unreadable", news: () => ({}), property: "source.path", reason: [/cannot read secret\.pem: /, "EACCES"] });
         expect(connections, "no API call").to.equal(0);
+    });
+
+    it("names an unreadable file by its path in source.path in a big tree too, read in one pass", async () => {
+        const tree = writeTree(tempDir("unreadable-big"), Object.fromEntries(Array.from({ length: 4_100 }, (_, index) => [`lib/f${index}.js`, `${index}\n`])));
+        fs.writeFileSync(path.join(tree, "lib", "secret.pem"), "-----BEGIN-----\n");
+        fs.chmodSync(path.join(tree, "lib", "secret.pem"), 0o000);
+        fs.chmodSync(tree, 0o755);
+        fs.chmodSync(path.join(tree, "lib"), 0o755);
+        const failures = await checkAsUnprivilegedUser({ layerName: "bad", source: { path: tree } });
+        expectFailure(failures, { name: "unreadable", news: () => ({}), property: "source.path", reason: [/cannot read lib\/secret\.pem: /, "EACCES"] });
     });
 });
 

@@ -95,6 +95,17 @@ describe("hashCache rules", () => {
         expect(lookUp(boundary, boundary)).to.deep.equal([1, undefined, undefined, 4], "the same rule as isRacilyClean, across both 32-bit halves");
     });
 
+    it("takes a folder's recent ctime as racily clean too (a writer that puts the mtime back leaves only the ctime), and a file's mtime alone, as git does", () => {
+        const files = listing([["a", { mtimeNs: OBSERVED - 100n * SECOND, ctimeNs: OBSERVED - SECOND }]]);
+        expect(lookUp(files, files)).to.deep.equal([1], "a file's row is taken before it is read: its next change shows in the next row");
+        const folder = (ctimeNs: bigint): KeptListing => ({
+            dependencies: { rootRealPath: "/tree", directories: ["/tree"], links: [] },
+            directoryRows: listing([["/tree", { mtimeNs: OBSERVED - 100n * SECOND, ctimeNs }]]).statRows,
+        });
+        expect(parseDigestCache(serializeDigestCache(files, digestsFor(1), OBSERVED, folder(OBSERVED - SECOND))!).listing).to.equal(undefined);
+        expect(parseDigestCache(serializeDigestCache(files, digestsFor(1), OBSERVED, folder(OBSERVED - 10n * SECOND))!).listing).to.not.equal(undefined);
+    });
+
     it("keeps a listing with its directories' rows unless one of them is racily clean, even when every file is", () => {
         const directories = listing([["/tree"], ["/tree/src"]]);
         const kept: KeptListing = { dependencies: { rootRealPath: "/tree", directories: ["/tree", "/tree/src"], links: [["/tree/a", "/elsewhere/a"]] }, directoryRows: directories.statRows };

@@ -6,7 +6,7 @@
  * The one rule that matters: the cache must never make a changed file look unchanged. A cached digest
  * is used only when the file's size, mtime, ctime, inode and device are all exactly as they were when it
  * was read (a rewrite, `touch`, `utimes`, `mv` or `cp` changes at least one of them), and only for a
- * file that was not "racily clean" when it was read (see `isRacilyClean`). The cached listing is kept
+ * file that was not "racily clean" when it was read (see `racyFromNs`). The cached listing is kept
  * only when none of the directories it depends on was racily clean, by mtime or ctime, and used only
  * while every one of them has the same stat row and every link the same target (sourceFiles.ts,
  * ListingDependencies). A cache file that is corrupt, truncated or
@@ -159,17 +159,13 @@ function compareEntryPath(paths: string, start: number, relativePath: string): n
 /**
  * Git's "racily clean" problem: a file changed at or after the moment before its stat, less the timestamp
  * granularity, can change again within the same tick unseen. Such a row is not trusted: the next run
- * reads the file again, and once the change is older than the granularity it is cached. For a file,
- * `changedAtNs` is its mtime, as in git (its row is taken before it is read, so a later change shows in
+ * reads the file again, and once the change is older than the granularity it is cached. For a file the
+ * change time is its mtime, as in git (its row is taken before it is read, so a later change shows in
  * the next row). For a folder it is the later of its mtime and ctime: its row is taken after it was read,
  * and a writer that puts mtimes back (`rsync -a`, `tar x`) leaves only the ctime to tell of a change made
- * in between. `observedAtNs` is the wall-clock time before the listing. Pure.
+ * in between. `observedAtNs` is the wall-clock time before the listing; this is the earliest racily clean
+ * change time. Pure.
  */
-export function isRacilyClean(changedAtNs: bigint, observedAtNs: bigint): boolean {
-    return changedAtNs >= racyFromNs(observedAtNs);
-}
-
-/** The earliest change time that is racily clean at `observedAtNs`. Pure. */
 function racyFromNs(observedAtNs: bigint): bigint {
     return observedAtNs - TIMESTAMP_GRANULARITY_NS;
 }
@@ -177,7 +173,7 @@ function racyFromNs(observedAtNs: bigint): bigint {
 /**
  * The cache file's bytes after a run: every listed file, with its stat row and its digest from `digests`
  * (DIGEST_BYTES per file), except that a racily clean file's row is left zero so that it is read again;
- * and `listing` when none of its directories is racily clean (by mtime or ctime: see isRacilyClean).
+ * and `listing` when none of its directories is racily clean (by mtime or ctime: see racyFromNs).
  * `undefined` when nothing in it could be used. Files no longer listed are dropped, so the cache does
  * not grow with old files. Pure.
  */
@@ -202,7 +198,7 @@ export function serializeDigestCache(files: CacheableFiles, digests: Uint8Array,
     return Buffer.concat([...sections, checksum.digest()]);
 }
 
-/** The indices of the rows in `rows` that are racily clean at `observedAtNs` by any of the times at `timeOffsets` (isRacilyClean). Pure. */
+/** The indices of the rows in `rows` that are racily clean at `observedAtNs` by any of the times at `timeOffsets` (racyFromNs). Pure. */
 function racilyCleanRows(rows: Uint8Array, observedAtNs: bigint, timeOffsets: readonly number[]): number[] {
     // Each u64 time is compared as two u32 words, high then low: no BigInt per row.
     const from = racyFromNs(observedAtNs);

@@ -60,7 +60,7 @@ export interface SourceListing {
  * directory's ctime (and, unless a tool puts it back, its mtime) changes whenever an entry is added to
  * it, removed or renamed, and a link cannot be changed, only replaced (which changes its directory). So
  * while each of these directories has the same stat row (or is still missing), none having changed
- * while it was read (hashCache.ts, isRacilyClean), and each link still resolves to the same real path,
+ * while it was read (hashCache.ts, racyFromNs), and each link still resolves to the same real path,
  * listing again finds the same files: the digest cache keeps a listing for as long as that holds
  * (listingCache.ts).
  */

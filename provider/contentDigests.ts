@@ -109,9 +109,11 @@ function readKeptListing(source: LayerSource, baseDir: string, cache: DigestCach
 
 /** A new listing of `source` with its files read; with `keep`, the helper first takes the rows of the folders it depends on. */
 function readNewListing(source: LayerSource, baseDir: string, cache: DigestCache, helper: HelperThread, keep: boolean): ReadTree {
-    const { files, dependencies } = listSourceTree(source, baseDir, (entriesRead) => entriesRead >= HELPER_AFTER_ENTRIES && helper.start());
+    const listing = listSourceTree(source, baseDir, (entriesRead) => entriesRead >= HELPER_AFTER_ENTRIES && helper.start());
+    const { files } = listing;
+    const dependencies = keep ? listing.dependencies() : undefined;
     const relativePaths = files.map((file) => file.relativePath);
-    const takeFolderRows = keep && dependencies ? offerFolderStats(dependencies.directories, helper) : undefined;
+    const takeFolderRows = dependencies ? offerFolderStats(dependencies.directories, helper) : undefined;
     const content = readContent(files, relativePaths, cache, helper);
     return { relativePaths, content, reused: false, listingToKeep: () => dependencies && takeFolderRows && { dependencies, directoryRows: takeFolderRows() } };
 }

@@ -9,10 +9,9 @@
  * file that was not "racily clean" when it was read (see `racyFromNs`). The cached listing is kept
  * only when none of the directories it depends on was racily clean, by mtime or ctime, and used only
  * while every one of them has the same stat row and every link the same target (sourceFiles.ts,
- * ListingDependencies). A cache file that is corrupt, truncated or
- * from another format is ignored and rewritten (its last 32 bytes are the sha256 of the rest, checked on
- * every load); it is replaced with a rename, so readers never see a torn file, and when two processes
- * write at once the last one wins.
+ * ListingDependencies). A cache file that is corrupt, truncated or from another format is ignored and
+ * rewritten (its last 32 bytes are the sha256 of the rest, checked on every load); it is replaced with a
+ * rename, so readers never see a torn file, and when two processes write at once the last one wins.
  *
  * The format (v3) is made to load and compare in milliseconds for tens of thousands of files:
  *

@@ -50,8 +50,11 @@ export const DEFAULT_INCLUDE: readonly string[] = ["**/*"];
 export interface SourceListing {
     /** The files, sorted by `zipPath`. */
     files: ListedFile[];
-    /** What else decides which files these are, or `undefined` when that cannot be checked cheaply (a link was left unfollowed). */
-    dependencies: ListingDependencies | undefined;
+    /**
+     * What else decides which files these are, or `undefined` when that cannot be checked cheaply (a link
+     * was left unfollowed). Worked out when asked: only a listing that will be cached needs it.
+     */
+    dependencies: () => ListingDependencies | undefined;
 }
 
 /**
@@ -111,7 +114,7 @@ export function listSourceTree(source: LayerSource, baseDir: string, onDirectory
             `source.include: no files in ${root} match include ${JSON.stringify(include)} and exclude ${JSON.stringify(exclude)}; a layer needs at least one file`,
         );
     }
-    return { files: sortByZipPath(files), dependencies: guard.dependencies() };
+    return { files: sortByZipPath(files), dependencies: () => guard.dependencies() };
 }
 
 /** `root` (an absolute source.path) ending in a separator, so that appending a relative path joins them. */

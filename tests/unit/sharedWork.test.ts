@@ -82,7 +82,6 @@ describe("sharedWork", function () {
             runAsCaller(statPass, inSlotOrder);
             expect(Buffer.from(job.stats!.rows)).to.deep.equal(Buffer.from(statPass.stats.rows));
             expect(Buffer.from(job.digests)).to.deep.equal(digestFiles(inSlotOrder));
-            expect(helperProgress(job.control).done).to.be.lessThanOrEqual(paths.length);
         } finally {
             await helper.terminate();
         }

@@ -5,9 +5,9 @@
  * the call itself, after node has started and loaded the modules (the host is already running when
  * `check` or `create` is called).
  */
-import { computeSourceHash } from "../provider/contentDigests";
-import { listSourceFiles } from "../provider/sourceFiles";
-import { writeLayerZip } from "../provider/zipWriter";
+import { computeSourceHash } from "../provider/hashing/contentDigests";
+import { listSourceFiles } from "../provider/listing/sourceFiles";
+import { writeLayerZip } from "../provider/zip/zipWriter";
 
 /** What the parent asks for: hash a tree (`check`), or list it and write its zip (`create`). */
 export type ChildRequest = { step: "hash"; root: string } | { step: "zip"; root: string; destination: string };

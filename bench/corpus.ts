@@ -15,7 +15,7 @@ import { createCipheriv, createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { listSourceFiles } from "../provider/sourceFiles";
+import { listSourceFiles } from "../provider/listing/sourceFiles";
 
 /** The corpus names `--corpus` accepts (besides `all`). */
 export const CORPUS_NAMES = ["node_modules", "random"] as const;
@@ -34,7 +34,14 @@ export interface Corpus {
 }
 
 /** The issue's corpus, exact versions. @pulumi/pulumi 3.248 is the last that declares Node 20 support. */
-export const NPM_PINS = ["aws-cdk-lib@2.276.0", "@aws-sdk/client-lambda@3.1164.0", "@pulumi/pulumi@3.248.0", "typescript@5.9.3", "lodash@4.18.1", "rxjs@7.8.2"];
+export const NPM_PINS = [
+    "aws-cdk-lib@2.276.0",
+    "@aws-sdk/client-lambda@3.1164.0",
+    "@pulumi/pulumi@3.248.0",
+    "typescript@5.9.3",
+    "lodash@4.18.1",
+    "rxjs@7.8.2",
+];
 
 /** The incompressible tree: this many files of this many bytes. */
 export const RANDOM_FILES = { count: 4, bytesEach: 16 * 1024 * 1024 };
@@ -46,7 +53,10 @@ const COMPLETE_MARKER = "complete";
 /** Builds (or reuses) the named corpus. `fresh` removes a kept one first. */
 export function prepareCorpus(name: CorpusName, fresh: boolean): Corpus {
     const build = name === "node_modules" ? npmCorpus() : randomCorpus();
-    const home = path.join(BENCH_HOME, `${name}-${createHash("sha256").update(JSON.stringify(build.spec)).digest("hex").slice(0, 12)}`);
+    const home = path.join(
+        BENCH_HOME,
+        `${name}-${createHash("sha256").update(JSON.stringify(build.spec)).digest("hex").slice(0, 12)}`,
+    );
     if (fresh) {
         fs.rmSync(home, { recursive: true, force: true });
     }
@@ -60,7 +70,13 @@ export function prepareCorpus(name: CorpusName, fresh: boolean): Corpus {
     }
     const root = build.root(home);
     const files = listSourceFiles({ path: root }, "/");
-    return { name, root, files: files.length, bytes: files.reduce((sum, file) => sum + file.size, 0), description: build.description };
+    return {
+        name,
+        root,
+        files: files.length,
+        bytes: files.reduce((sum, file) => sum + file.size, 0),
+        description: build.description,
+    };
 }
 
 /** How to make one corpus: what defines it (the cache key), how to build it, and where its tree is. */
@@ -76,11 +92,22 @@ function npmCorpus(): CorpusBuild {
         spec: NPM_PINS,
         description: `npm install ${NPM_PINS.join(" ")}`,
         make(home) {
-            const args = ["install", "--prefix", home, "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error", ...NPM_PINS];
+            const args = [
+                "install",
+                "--prefix",
+                home,
+                "--no-audit",
+                "--no-fund",
+                "--ignore-scripts",
+                "--loglevel=error",
+                ...NPM_PINS,
+            ];
             // npm's output goes to stderr so that `--json` keeps stdout clean.
             const result = spawnSync("npm", args, { stdio: ["ignore", process.stderr, process.stderr] });
             if (result.status !== 0) {
-                throw new Error(`npm ${args.join(" ")} failed (exit ${result.status}); the bench needs the npm registry to build its corpus`);
+                throw new Error(
+                    `npm ${args.join(" ")} failed (exit ${result.status}); the bench needs the npm registry to build its corpus`,
+                );
             }
         },
         root: (home) => path.join(home, "node_modules"),
@@ -89,7 +116,10 @@ function npmCorpus(): CorpusBuild {
 
 function randomCorpus(): CorpusBuild {
     return {
-        spec: { ...RANDOM_FILES, generator: "aes-256-ctr keystream, key sha256('pulumi-lambda-layer bench <index>'), iv 0" },
+        spec: {
+            ...RANDOM_FILES,
+            generator: "aes-256-ctr keystream, key sha256('pulumi-lambda-layer bench <index>'), iv 0",
+        },
         description: `${RANDOM_FILES.count} files of ${RANDOM_FILES.bytesEach / 1024 / 1024} MiB of seeded random bytes`,
         make(home) {
             const root = path.join(home, "random");

@@ -33,7 +33,9 @@ export function isInstalled(tool: string): boolean {
  * for a pipeline, the largest of its processes). Throws when the command fails.
  */
 export function timeShell(command: string, rssFile?: string): Sample {
-    const [program, args] = rssFile ? [GNU_TIME, ["-o", rssFile, "-f", "%M", "bash", "-c", command]] : ["bash", ["-c", command]];
+    const [program, args] = rssFile
+        ? [GNU_TIME, ["-o", rssFile, "-f", "%M", "bash", "-c", command]]
+        : ["bash", ["-c", command]];
     const started = process.hrtime.bigint();
     const result = spawnSync(program, args, { stdio: ["ignore", "ignore", "pipe"] });
     const wallMs = elapsedMs(started);

@@ -17,7 +17,8 @@ export interface StepResult {
     corpus: CorpusName;
     step: StepName;
     ours: { inProcessMs: Figures; wallMs: Figures; peakRssKb: number };
-    reference: { name: string; command: string; wallMs: Figures; peakRssKb?: number } | { name: string; unavailable: string };
+    reference:
+        { name: string; command: string; wallMs: Figures; peakRssKb?: number } | { name: string; unavailable: string };
     /** Median in-process time of ours over the median wall time of the reference. */
     ratio?: number;
     target: { maxRatio: number; maxRssMb?: number };
@@ -69,10 +70,26 @@ export function formatReport(report: BenchReport): string {
     const { machine } = report;
     const lines = [
         `Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${megabytes(machine.memoryBytes)} RAM, ${machine.kernel}, node ${machine.node}, load average ${loads(machine.loadAverage)} at start, ${loads(report.loadAverageAtEnd)} at end`,
-        ...report.corpora.map((corpus) => `Corpus ${corpus.name}: ${corpus.files} files, ${megabytes(corpus.bytes)} (${corpus.description})`),
+        ...report.corpora.map(
+            (corpus) =>
+                `Corpus ${corpus.name}: ${corpus.files} files, ${megabytes(corpus.bytes)} (${corpus.description})`,
+        ),
         `Medians of ${report.runs} run${report.runs === 1 ? "" : "s"}, ours and the reference interleaved; ratio = ours in-process / reference wall; each run a new process, page cache warm; ours for zip = listSourceFiles + writeLayerZip.`,
         "",
-        tableRow(["corpus", "step", "ours in-process", "ours wall", "reference", "reference wall", "ratio", "target", "met", "peak RSS ours", "peak RSS reference", "notes"]),
+        tableRow([
+            "corpus",
+            "step",
+            "ours in-process",
+            "ours wall",
+            "reference",
+            "reference wall",
+            "ratio",
+            "target",
+            "met",
+            "peak RSS ours",
+            "peak RSS reference",
+            "notes",
+        ]),
         tableRow(Array(12).fill("---")),
         ...report.steps.map((result) => tableRow(stepCells(result, report.rssUnavailable))),
         "",
@@ -84,9 +101,16 @@ export function formatReport(report: BenchReport): string {
 
 function stepCells(result: StepResult, rssUnavailable: string | undefined): string[] {
     const { ours, reference, target } = result;
-    const targetText = `≤ ${target.maxRatio.toFixed(1)}x` + (target.maxRssMb === undefined ? "" : `, ≤ ${target.maxRssMb} MB`);
-    const referenceWall = "unavailable" in reference ? `n/a (${reference.unavailable})` : duration(reference.wallMs.median);
-    const referenceRss = "unavailable" in reference ? "n/a" : reference.peakRssKb === undefined ? `n/a (${rssUnavailable})` : rss(reference.peakRssKb);
+    const targetText =
+        `≤ ${target.maxRatio.toFixed(1)}x` + (target.maxRssMb === undefined ? "" : `, ≤ ${target.maxRssMb} MB`);
+    const referenceWall =
+        "unavailable" in reference ? `n/a (${reference.unavailable})` : duration(reference.wallMs.median);
+    const referenceRss =
+        "unavailable" in reference
+            ? "n/a"
+            : reference.peakRssKb === undefined
+              ? `n/a (${rssUnavailable})`
+              : rss(reference.peakRssKb);
     return [
         result.corpus,
         result.step,

@@ -40,9 +40,16 @@ function parseOptions(argv: string[]): Options {
     }
     const corpus = values.corpus ?? "all";
     if (corpus !== "all" && !(CORPUS_NAMES as readonly string[]).includes(corpus)) {
-        throw new Error(`--corpus must be one of ${[...CORPUS_NAMES, "all"].join(", ")}, not ${JSON.stringify(corpus)}`);
+        throw new Error(
+            `--corpus must be one of ${[...CORPUS_NAMES, "all"].join(", ")}, not ${JSON.stringify(corpus)}`,
+        );
     }
-    return { runs, json: values.json === true, fresh: values.fresh === true, corpora: corpus === "all" ? [...CORPUS_NAMES] : [corpus as CorpusName] };
+    return {
+        runs,
+        json: values.json === true,
+        fresh: values.fresh === true,
+        corpora: corpus === "all" ? [...CORPUS_NAMES] : [corpus as CorpusName],
+    };
 }
 
 async function main(): Promise<void> {
@@ -64,7 +71,13 @@ async function main(): Promise<void> {
         const report: BenchReport = {
             machine,
             runs: options.runs,
-            corpora: corpora.map(({ name, description, root, files, bytes }) => ({ name, description, root, files, bytes })),
+            corpora: corpora.map(({ name, description, root, files, bytes }) => ({
+                name,
+                description,
+                root,
+                files,
+                bytes,
+            })),
             steps,
             loadAverageAtEnd: loadAverage(),
             rssUnavailable: gnuTime ? undefined : `${GNU_TIME} is not installed`,
@@ -92,7 +105,9 @@ function runStep(step: Step, runs: number, rssFile: string | undefined): StepRes
         }
         const { request, env } = step.ours(run);
         ours.push(timeChild(request, env));
-        progress(`${step.corpus.name} ${step.name} run ${run}/${runs}: ${sampleText(references[run - 1], ours[run - 1])}`);
+        progress(
+            `${step.corpus.name} ${step.name} run ${run}/${runs}: ${sampleText(references[run - 1], ours[run - 1])}`,
+        );
     }
     return summarize(step, references, ours);
 }
@@ -105,7 +120,13 @@ function summarize(step: Step, references: readonly Sample[], ours: readonly Chi
         wallMs: figures(ours.map((sample) => sample.wallMs)),
         peakRssKb: Math.max(...replies.map((reply) => reply.maxRssKb)),
     };
-    const common = { corpus: step.corpus.name, step: step.name, ours: oursResult, target: { maxRatio: step.targetRatio, maxRssMb: step.targetRssMb }, notes: step.notes(replies) };
+    const common = {
+        corpus: step.corpus.name,
+        step: step.name,
+        ours: oursResult,
+        target: { maxRatio: step.targetRatio, maxRssMb: step.targetRssMb },
+        notes: step.notes(replies),
+    };
     if (typeof step.reference !== "function") {
         return { ...common, reference: { name: step.referenceName, unavailable: step.reference.unavailable } };
     }

@@ -42,7 +42,12 @@ export interface Tools {
 
 /** The four steps on `corpus`; scratch files (digest caches, zips) go under `scratch`. */
 export function stepsFor(corpus: Corpus, scratch: string, tools: Tools): Step[] {
-    return [coldHash(corpus, tools), firstHash(corpus, scratch, tools), noopHash(corpus, scratch, tools), zip(corpus, scratch, tools)];
+    return [
+        coldHash(corpus, tools),
+        firstHash(corpus, scratch, tools),
+        noopHash(corpus, scratch, tools),
+        zip(corpus, scratch, tools),
+    ];
 }
 
 const HASH_REFERENCE_NAME = "find | xargs openssl dgst -sha256";
@@ -78,7 +83,10 @@ function firstHash(corpus: Corpus, scratch: string, tools: Tools): Step {
         reference: hashReference(corpus, tools),
         ours: (run) => ({
             request: { step: "hash", root: corpus.root },
-            env: { PULUMI_LAMBDA_LAYER_CACHE: "on", PULUMI_LAMBDA_LAYER_CACHE_DIR: path.join(scratch, `first-cache-${corpus.name}-${run}`) },
+            env: {
+                PULUMI_LAMBDA_LAYER_CACHE: "on",
+                PULUMI_LAMBDA_LAYER_CACHE_DIR: path.join(scratch, `first-cache-${corpus.name}-${run}`),
+            },
         }),
         prepare: () => undefined,
         notes: hashNotes,
@@ -86,7 +94,10 @@ function firstHash(corpus: Corpus, scratch: string, tools: Tools): Step {
 }
 
 function noopHash(corpus: Corpus, scratch: string, tools: Tools): Step {
-    const env = { PULUMI_LAMBDA_LAYER_CACHE: "on", PULUMI_LAMBDA_LAYER_CACHE_DIR: path.join(scratch, `digest-cache-${corpus.name}`) };
+    const env = {
+        PULUMI_LAMBDA_LAYER_CACHE: "on",
+        PULUMI_LAMBDA_LAYER_CACHE_DIR: path.join(scratch, `digest-cache-${corpus.name}`),
+    };
     const request: ChildRequest = { step: "hash", root: corpus.root };
     return {
         corpus,
@@ -110,7 +121,9 @@ function zip(corpus: Corpus, scratch: string, tools: Tools): Step {
         targetRatio: 1.0,
         targetRssMb: 200,
         referenceName: "zip -X -r -q",
-        reference: tools.zip ? (run) => `cd ${shellQuote(corpus.root)} && zip -X -r -q ${shellQuote(output("reference", run))} .` : { unavailable: "zip is not installed" },
+        reference: tools.zip
+            ? (run) => `cd ${shellQuote(corpus.root)} && zip -X -r -q ${shellQuote(output("reference", run))} .`
+            : { unavailable: "zip is not installed" },
         ours: (run) => ({
             request: { step: "zip", root: corpus.root, destination: output("ours", run) },
             env: { TZ: ZIP_TIME_ZONES[(run - 1) % ZIP_TIME_ZONES.length] },
@@ -119,9 +132,14 @@ function zip(corpus: Corpus, scratch: string, tools: Tools): Step {
         notes(replies) {
             const zoneCount = Math.min(replies.length, ZIP_TIME_ZONES.length);
             const zones = `TZ=${ZIP_TIME_ZONES.slice(0, zoneCount).join(", ")}`;
-            const identical = zoneCount > 1 ? `byte-identical in ${zones}: ${allEqual(replies) ? "yes" : "NO"}` : `one run (${zones}): TZ check needs --runs 2`;
+            const identical =
+                zoneCount > 1
+                    ? `byte-identical in ${zones}: ${allEqual(replies) ? "yes" : "NO"}`
+                    : `one run (${zones}): TZ check needs --runs 2`;
             const referenceZip = output("reference", 1);
-            const referenceSize = fs.existsSync(referenceZip) ? ` vs zip(1) ${megabytes(fs.statSync(referenceZip).size)}` : "";
+            const referenceSize = fs.existsSync(referenceZip)
+                ? ` vs zip(1) ${megabytes(fs.statSync(referenceZip).size)}`
+                : "";
             return [identical, `size ${megabytes(replies[0].zipBytes ?? 0)}${referenceSize}`];
         },
     };
@@ -129,7 +147,11 @@ function zip(corpus: Corpus, scratch: string, tools: Tools): Step {
 
 function hashNotes(replies: readonly ChildReply[]): string[] {
     const reused = replies.filter((reply) => reply.listingReused).length;
-    return [`same sourceHash every run: ${allEqual(replies) ? "yes" : "NO"}`, `files read: ${replies[0].filesRead}`, `listing reused: ${reused} of ${replies.length} runs`];
+    return [
+        `same sourceHash every run: ${allEqual(replies) ? "yes" : "NO"}`,
+        `files read: ${replies[0].filesRead}`,
+        `listing reused: ${reused} of ${replies.length} runs`,
+    ];
 }
 
 function allEqual(replies: readonly ChildReply[]): boolean {

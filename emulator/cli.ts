@@ -74,7 +74,9 @@ function parseFlags(args: string[]): EmulatorOptions | "help" {
     };
     const problems = optionProblems(options);
     if (problems.length > 0) {
-        throw new UsageError(problems.map(({ option, problem }) => `${FLAG_OF[option] ?? option} ${problem}`).join("; "));
+        throw new UsageError(
+            problems.map(({ option, problem }) => `${FLAG_OF[option] ?? option} ${problem}`).join("; "),
+        );
     }
     return options;
 }
@@ -89,7 +91,9 @@ async function main(): Promise<void> {
     try {
         options = parseFlags(process.argv.slice(2));
     } catch (error) {
-        process.stderr.write(`lambda-layer-emulator: ${(error as Error).message}\nRun lambda-layer-emulator --help to see the flags.\n`);
+        process.stderr.write(
+            `lambda-layer-emulator: ${(error as Error).message}\nRun lambda-layer-emulator --help to see the flags.\n`,
+        );
         process.exit(2);
     }
     if (options === "help") {

@@ -8,16 +8,16 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { DirectoryPersistence } from "./directoryPersistence";
-import { DownloadLinkSigner } from "./downloadLinks";
-import { createFaultInjector } from "./faults";
-import { MemoryPersistence } from "./memoryPersistence";
+import { DirectoryPersistence } from "./storage/directoryPersistence";
+import { DownloadLinkSigner } from "./api/downloadLinks";
+import { createFaultInjector } from "./http/faults";
+import { MemoryPersistence } from "./storage/memoryPersistence";
 import { DEFAULT_ACCOUNT_ID, DEFAULT_HOST, optionProblems, type EmulatorOptions } from "./options";
-import { createRequestListener } from "./server";
-import { LayerStore } from "./store";
+import { createRequestListener } from "./http/server";
+import { LayerStore } from "./storage/store";
 
 export type { EmulatorOptions } from "./options";
-export type { OperationName } from "./routes";
+export type { OperationName } from "./http/routes";
 
 /** A running emulator. */
 export interface RunningEmulator {
@@ -47,10 +47,13 @@ export interface RunningEmulator {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
     const problems = optionProblems(options);
     if (problems.length > 0) {
-        throw new RangeError(`Invalid emulator options: ${problems.map((p) => `${p.option} ${p.problem}`).join("; ")}.`);
+        throw new RangeError(
+            `Invalid emulator options: ${problems.map((p) => `${p.option} ${p.problem}`).join("; ")}.`,
+        );
     }
     const host = options.host ?? DEFAULT_HOST;
-    const persistence = options.dataDir === undefined ? new MemoryPersistence() : new DirectoryPersistence(options.dataDir);
+    const persistence =
+        options.dataDir === undefined ? new MemoryPersistence() : new DirectoryPersistence(options.dataDir);
     const store = await LayerStore.open(persistence, options.codeStorageLimitBytes);
     let counts: Record<string, number> = {};
     const server = createServer(

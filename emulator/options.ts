@@ -41,11 +41,23 @@ export function optionProblems(options: EmulatorOptions): OptionProblem[] {
     };
     const { host, port, dataDir, accountId, faultRate, faultSeed, codeStorageLimitBytes } = options;
     check("host", typeof host === "string" && host !== "", "must be a host name or IP address");
-    check("port", Number.isInteger(port) && (port as number) >= 0 && (port as number) <= 65535, "must be an integer from 0 to 65535");
+    check(
+        "port",
+        Number.isInteger(port) && (port as number) >= 0 && (port as number) <= 65535,
+        "must be an integer from 0 to 65535",
+    );
     check("dataDir", typeof dataDir === "string" && dataDir !== "", "must be a directory path");
     check("accountId", typeof accountId === "string" && /^\d{12}$/.test(accountId), "must be 12 digits");
-    check("faultRate", typeof faultRate === "number" && faultRate >= 0 && faultRate <= 1, "must be a number from 0 to 1");
+    check(
+        "faultRate",
+        typeof faultRate === "number" && faultRate >= 0 && faultRate <= 1,
+        "must be a number from 0 to 1",
+    );
     check("faultSeed", Number.isSafeInteger(faultSeed), "must be an integer");
-    check("codeStorageLimitBytes", Number.isSafeInteger(codeStorageLimitBytes) && (codeStorageLimitBytes as number) >= 0, "must be a whole number of bytes");
+    check(
+        "codeStorageLimitBytes",
+        Number.isSafeInteger(codeStorageLimitBytes) && (codeStorageLimitBytes as number) >= 0,
+        "must be a whole number of bytes",
+    );
     return problems;
 }

@@ -5,8 +5,8 @@
  * string the engine would store), runs the program, waits for every registration, and writes the
  * records to the file named in the request. Any failure exits with status 1 and the reason on stderr.
  */
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import type { CaptureRequest, RawCapture } from "./serializeResource";
 
 type PulumiSdk = typeof import("@pulumi/pulumi");
@@ -15,16 +15,21 @@ type SerializeFunction = PulumiSdk["runtime"]["serializeFunction"];
 async function main(request: CaptureRequest, serializationErrors: Error[]): Promise<void> {
     const pulumi: PulumiSdk = require(require.resolve("@pulumi/pulumi", { paths: [request.programDir] }));
     const captured: RawCapture[] = [];
-    await pulumi.runtime.setMocks({
-        newResource: async (args) => {
-            // Back to wire form: unknowns become the UNKNOWN string, secrets keep their wire marker.
-            const inputs = await pulumi.runtime.serializeProperties(`capture ${args.name}`, args.inputs);
-            captured.push({ type: args.type, name: args.name, custom: args.custom ?? true, inputs });
-            // A provider without preview support gets its inputs back as state, as the engine does.
-            return { id: request.preview ? undefined : `${args.name}-id`, state: args.inputs };
+    await pulumi.runtime.setMocks(
+        {
+            newResource: async (args) => {
+                // Back to wire form: unknowns become the UNKNOWN string, secrets keep their wire marker.
+                const inputs = await pulumi.runtime.serializeProperties(`capture ${args.name}`, args.inputs);
+                captured.push({ type: args.type, name: args.name, custom: args.custom ?? true, inputs });
+                // A provider without preview support gets its inputs back as state, as the engine does.
+                return { id: request.preview ? undefined : `${args.name}-id`, state: args.inputs };
+            },
+            call: async () => ({}),
         },
-        call: async () => ({}),
-    }, request.project, request.stack, request.preview);
+        request.project,
+        request.stack,
+        request.preview,
+    );
     await runProgram(path.resolve(request.programDir, request.entry));
     // Resolves once every registration that got past serializing its inputs has finished.
     await pulumi.runtime.disconnect();
@@ -38,8 +43,8 @@ async function main(request: CaptureRequest, serializationErrors: Error[]): Prom
 /** Loads the program and, as Pulumi does, calls and awaits an exported function or awaits an exported promise. */
 async function runProgram(entryPath: string): Promise<void> {
     const exported: unknown = require(entryPath);
-    const main = typeof exported === "function" ? exported : defaultExport(exported);
-    await (typeof main === "function" ? main() : exported);
+    const entry = typeof exported === "function" ? exported : defaultExport(exported);
+    await (typeof entry === "function" ? entry() : exported);
 }
 
 function defaultExport(exported: unknown): unknown {
@@ -54,14 +59,16 @@ function defaultExport(exported: unknown): unknown {
  */
 function recordSerializationErrors(programDir: string): Error[] {
     const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [programDir] }));
-    const closure: { serializeFunction: SerializeFunction } =
-        require(path.join(pulumiDir, "runtime", "closure", "serializeClosure.js"));
+    const closure: { serializeFunction: SerializeFunction } = require(
+        path.join(pulumiDir, "runtime", "closure", "serializeClosure.js"),
+    );
     const errors: Error[] = [];
     const serialize = closure.serializeFunction;
-    closure.serializeFunction = (func, args) => serialize(func, args).catch((error: Error) => {
-        errors.push(error);
-        throw error;
-    });
+    closure.serializeFunction = (func, args) =>
+        serialize(func, args).catch((error: Error) => {
+            errors.push(error);
+            throw error;
+        });
     return errors;
 }
 
@@ -73,7 +80,8 @@ function fail(reason: unknown): never {
 const request: CaptureRequest = JSON.parse(process.argv[2]);
 // The event loop runs dry while `main` still waits when the program's own promise never settles.
 process.once("beforeExit", () =>
-    fail(`${request.entry} never finished: its exported function or promise never settled`));
+    fail(`${request.entry} never finished: its exported function or promise never settled`),
+);
 main(request, recordSerializationErrors(request.programDir)).then(
     // Exit explicitly: a program may leave handles open that would keep this process alive.
     () => process.exit(0),

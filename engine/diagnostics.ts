@@ -60,8 +60,9 @@ export class DiagnosticLog {
             };
             const timer = setTimeout(() => {
                 settle();
-                reject(new Error(`no matching diagnostic within ${timeoutMs} ms; recorded: ` +
-                    JSON.stringify(this.items)));
+                reject(
+                    new Error(`no matching diagnostic within ${timeoutMs} ms; recorded: ` + JSON.stringify(this.items)),
+                );
             }, timeoutMs);
             const settle = (): void => {
                 clearTimeout(timer);

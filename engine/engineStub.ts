@@ -48,11 +48,12 @@ function engineService(
     state: { rootResource: string | undefined },
 ): IEngineServer {
     const { enginePb, emptyPb, grpc } = modules;
-    const unimplemented = (name: string): grpcTypes.ServiceError => Object.assign(new Error(name), {
-        code: grpc.status.UNIMPLEMENTED,
-        details: `${name} is not implemented by the test engine stub`,
-        metadata: new grpc.Metadata(),
-    });
+    const unimplemented = (name: string): grpcTypes.ServiceError =>
+        Object.assign(new Error(name), {
+            code: grpc.status.UNIMPLEMENTED,
+            details: `${name} is not implemented by the test engine stub`,
+            metadata: new grpc.Metadata(),
+        });
     return {
         log: (call, callback) => {
             const request = call.request;

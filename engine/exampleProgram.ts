@@ -1,6 +1,6 @@
 /** An example of `examples/` installed as a user would have it: the packed package plus the compiled program. */
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { InstalledProgram, installPackedProgram } from "./installedProgram";
 
 /**
@@ -8,7 +8,13 @@ import { InstalledProgram, installPackedProgram } from "./installedProgram";
  * program directory, with its index.ts compiled to index.js as Pulumi's TypeScript support would run it.
  */
 export async function installExample(repoRoot: string, name: string): Promise<InstalledProgram> {
-    const program = await installPackedProgram({ packageDir: repoRoot, programFiles: path.join(repoRoot, "examples", name) });
-    await fs.promises.copyFile(path.join(repoRoot, "dist", "examples", name, "index.js"), path.join(program.dir, "index.js"));
+    const program = await installPackedProgram({
+        packageDir: repoRoot,
+        programFiles: path.join(repoRoot, "examples", name),
+    });
+    await fs.promises.copyFile(
+        path.join(repoRoot, "dist", "examples", name, "index.js"),
+        path.join(program.dir, "index.js"),
+    );
     return program;
 }

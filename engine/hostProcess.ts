@@ -3,8 +3,8 @@
  * in the program's directory, reads the gRPC port from the first stdout line, and turns every later
  * stdout / stderr line into a diagnostic, as the engine does for dynamic-provider plugins.
  */
-import { ChildProcess, spawn } from "child_process";
-import * as readline from "readline";
+import { ChildProcess, spawn } from "node:child_process";
+import * as readline from "node:readline";
 import { DiagnosticLog, DiagnosticSource } from "./diagnostics";
 
 /** How long the host may take to print its port (it loads the whole SDK first: about a second here). */

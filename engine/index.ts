@@ -8,9 +8,24 @@ export { EngineStub, startEngineStub } from "./engineStub";
 export { InstalledProgram, InstallPackedProgramOptions, installPackedProgram } from "./installedProgram";
 export { PropertyMap, SECRET_SIG, SIG_KEY, stripSecrets, UNKNOWN, wrapSecret } from "./properties";
 export {
-    CheckResult, ConfigureOptions, ConfigureResult, CreateResult, DEFAULT_PROJECT, DEFAULT_STACK, DiffChanges,
-    DiffResult, OldInputsOptions, parseUrn, PreviewOptions, PROVIDER_KEY, ProviderHost, ProviderHostOptions,
-    ProviderRpcError, ReadResult, RecordedCall, UpdateResult,
+    CheckResult,
+    ConfigureOptions,
+    ConfigureResult,
+    CreateResult,
+    DEFAULT_PROJECT,
+    DEFAULT_STACK,
+    DiffChanges,
+    DiffResult,
+    OldInputsOptions,
+    parseUrn,
+    PreviewOptions,
+    PROVIDER_KEY,
+    ProviderHost,
+    ProviderHostOptions,
+    ProviderRpcError,
+    ReadResult,
+    RecordedCall,
+    UpdateResult,
 } from "./protocol";
 export { startProviderHost } from "./providerHost";
 export { loadPulumiModules, PulumiModules, resolvePulumiVersion } from "./pulumiModules";

@@ -10,9 +10,9 @@
  * program's packages, so it emits deep paths (`require("pkg/dist/provider/index.js")`) that the host then
  * refuses under `exports`: a failure users would not have.
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { resolvePulumiVersion } from "./pulumiModules";
 import { runCommand } from "./runCommand";
 
@@ -101,8 +101,11 @@ async function writeProgram(dir: string, files: Record<string, string> | string)
  */
 function isPackageState(sourceRoot: string, source: string): boolean {
     const relative = path.relative(sourceRoot, source);
-    return relative.split(path.sep)[0] === "node_modules" ||
-        relative === "package.json" || relative === "package-lock.json";
+    return (
+        relative.split(path.sep)[0] === "node_modules" ||
+        relative === "package.json" ||
+        relative === "package-lock.json"
+    );
 }
 
 function npm(cwd: string, args: string[]): Promise<string> {

@@ -72,8 +72,10 @@ function toWireValue(value: unknown, path: string): WireValue {
     if (isPlainObject(value)) {
         return toWireObject(value, path);
     }
-    throw new Error(`${path} is ${describe(value)}: only JSON-like values (null, booleans, finite numbers, ` +
-        `strings, lists, plain objects) can travel in a Struct`);
+    throw new Error(
+        `${path} is ${describe(value)}: only JSON-like values (null, booleans, finite numbers, ` +
+            `strings, lists, plain objects) can travel in a Struct`,
+    );
 }
 
 function isPlainObject(value: unknown): value is object {

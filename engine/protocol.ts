@@ -126,7 +126,11 @@ export class ProviderRpcError extends Error {
      * @param code the gRPC status code (2 = UNKNOWN for a thrown error)
      * @param details the error text the host sent: the provider's error message
      */
-    constructor(readonly method: string, readonly code: number, details: string) {
+    constructor(
+        readonly method: string,
+        readonly code: number,
+        details: string,
+    ) {
         super(details);
         this.name = "ProviderRpcError";
     }
@@ -150,7 +154,11 @@ export interface ProviderHost {
     check(urn: string, olds: PropertyMap, news: PropertyMap): Promise<CheckResult>;
     /** Diff: `olds` are the old OUTPUTS, `news` the checked new inputs. */
     diff(
-        id: string, urn: string, olds: PropertyMap, news: PropertyMap, options?: OldInputsOptions,
+        id: string,
+        urn: string,
+        olds: PropertyMap,
+        news: PropertyMap,
+        options?: OldInputsOptions,
     ): Promise<DiffResult>;
     /**
      * Create with the checked inputs. Outside a preview an empty id is rejected, as the engine rejects it.
@@ -160,7 +168,11 @@ export interface ProviderHost {
     read(id: string, urn: string, properties: PropertyMap, inputs: PropertyMap): Promise<ReadResult>;
     /** Update: `olds` are the old OUTPUTS, `news` the checked new inputs. */
     update(
-        id: string, urn: string, olds: PropertyMap, news: PropertyMap, options?: PreviewOptions & OldInputsOptions,
+        id: string,
+        urn: string,
+        olds: PropertyMap,
+        news: PropertyMap,
+        options?: PreviewOptions & OldInputsOptions,
     ): Promise<UpdateResult>;
     /** Delete: `properties` are the outputs. */
     delete(id: string, urn: string, properties: PropertyMap, options?: OldInputsOptions): Promise<void>;

@@ -2,11 +2,16 @@
  * The ProviderHost implementation: a gRPC client of the host's ResourceProvider service that builds each
  * request as the engine does, records it, and maps the answer to plain values.
  */
-import * as crypto from "crypto";
+import * as crypto from "node:crypto";
 import type * as grpcTypes from "@grpc/grpc-js";
 import type { ResourceProviderClient } from "@pulumi/pulumi/proto/provider_grpc_pb";
 import type {
-    CheckResponse, ConfigureResponse, CreateResponse, DiffResponse, ReadResponse, UpdateResponse,
+    CheckResponse,
+    ConfigureResponse,
+    CreateResponse,
+    DiffResponse,
+    ReadResponse,
+    UpdateResponse,
 } from "@pulumi/pulumi/proto/provider_pb";
 import type { PluginInfo } from "@pulumi/pulumi/proto/plugin_pb";
 import type { Struct } from "google-protobuf/google/protobuf/struct_pb";
@@ -15,9 +20,25 @@ import { EngineStub } from "./engineStub";
 import { HostProcess } from "./hostProcess";
 import { PropertyMap, toWire, UNKNOWN, WireObject, wrapSecret } from "./properties";
 import {
-    CheckResult, ConfigureOptions, ConfigureResult, CreateResult, DEFAULT_PROJECT, DEFAULT_STACK, DiffChanges,
-    DiffResult, DYNAMIC_PACKAGE, OldInputsOptions, parseUrn, PreviewOptions, PROVIDER_KEY, ProviderHost,
-    ProviderHostOptions, ProviderRpcError, ReadResult, RecordedCall, UpdateResult,
+    CheckResult,
+    ConfigureOptions,
+    ConfigureResult,
+    CreateResult,
+    DEFAULT_PROJECT,
+    DEFAULT_STACK,
+    DiffChanges,
+    DiffResult,
+    DYNAMIC_PACKAGE,
+    OldInputsOptions,
+    parseUrn,
+    PreviewOptions,
+    PROVIDER_KEY,
+    ProviderHost,
+    ProviderHostOptions,
+    ProviderRpcError,
+    ReadResult,
+    RecordedCall,
+    UpdateResult,
 } from "./protocol";
 import { PulumiModules } from "./pulumiModules";
 
@@ -38,7 +59,9 @@ export class GrpcProviderHost implements ProviderHost {
         private readonly options: ProviderHostOptions,
     ) {
         this.client = new modules.providerGrpc.ResourceProviderClient(
-            `127.0.0.1:${hostProcess.port}`, modules.grpc.credentials.createInsecure());
+            `127.0.0.1:${hostProcess.port}`,
+            modules.grpc.credentials.createInsecure(),
+        );
     }
 
     get engineAddress(): string {
@@ -64,16 +87,23 @@ export class GrpcProviderHost implements ProviderHost {
             .setEngineAddress(this.engine.address)
             .setConfigureWithUrn(true);
         try {
-            await this.call("handshake", { engineAddress: this.engine.address, configureWithUrn: true },
-                (callback) => this.client.handshake(handshake, callback), () => ({}));
+            await this.call(
+                "handshake",
+                { engineAddress: this.engine.address, configureWithUrn: true },
+                (callback) => this.client.handshake(handshake, callback),
+                () => ({}),
+            );
         } catch (error) {
             if (!(error instanceof ProviderRpcError && error.code === grpc.status.UNIMPLEMENTED)) {
                 throw error;
             }
         }
-        const info = await this.call("getPluginInfo", {},
+        const info = await this.call(
+            "getPluginInfo",
+            {},
             (callback) => this.client.getPluginInfo(new emptyPb.Empty(), callback),
-            (response: PluginInfo) => ({ version: response.getVersion() }));
+            (response: PluginInfo) => ({ version: response.getVersion() }),
+        );
         this.pluginVersion = info.version;
     }
 
@@ -101,13 +131,17 @@ export class GrpcProviderHost implements ProviderHost {
         for (const [key, value] of Object.entries(config)) {
             request.getVariablesMap().set(`${DYNAMIC_PACKAGE}:config:${key}`, value);
         }
-        const result = await this.call("configure", { args }, (callback) => this.client.configure(request, callback),
+        const result = await this.call(
+            "configure",
+            { args },
+            (callback) => this.client.configure(request, callback),
             (response: ConfigureResponse) => ({
                 acceptSecrets: response.getAcceptsecrets(),
                 supportsPreview: response.getSupportspreview(),
                 acceptResources: response.getAcceptresources(),
                 acceptOutputs: response.getAcceptoutputs(),
-            }));
+            }),
+        );
         this.configured = true;
         return result;
     }
@@ -118,22 +152,33 @@ export class GrpcProviderHost implements ProviderHost {
         const request = this.withUrn(new this.modules.providerPb.CheckRequest(), urn)
             .setOlds(this.struct(wire.olds))
             .setNews(this.struct(wire.news));
-        return this.call("check", wire, (callback) => this.client.check(request, callback),
+        return this.call(
+            "check",
+            wire,
+            (callback) => this.client.check(request, callback),
             (response: CheckResponse) => ({
                 inputs: plain(response.getInputs()),
                 failures: response.getFailuresList().map((failure) => ({
                     property: failure.getProperty(),
                     reason: failure.getReason(),
                 })),
-            }));
+            }),
+        );
     }
 
     async diff(
-        id: string, urn: string, olds: PropertyMap, news: PropertyMap, options: OldInputsOptions = {},
+        id: string,
+        urn: string,
+        olds: PropertyMap,
+        news: PropertyMap,
+        options: OldInputsOptions = {},
     ): Promise<DiffResult> {
         this.requireReady("diff", news[PROVIDER_KEY] === UNKNOWN ? { olds } : { news });
         const wire = {
-            id, urn, olds: toWire(olds, "diff olds"), news: toWire(news, "diff news"),
+            id,
+            urn,
+            olds: toWire(olds, "diff olds"),
+            news: toWire(news, "diff news"),
             ...this.oldInputs(options, "diff"),
         };
         const request = this.withUrn(new this.modules.providerPb.DiffRequest(), urn)
@@ -141,11 +186,16 @@ export class GrpcProviderHost implements ProviderHost {
             .setOlds(this.struct(wire.olds))
             .setNews(this.struct(wire.news))
             .setOldInputs(this.optionalStruct(wire.oldInputs));
-        return this.call("diff", wire, (callback) => this.client.diff(request, callback), (response: DiffResponse) => ({
-            changes: this.diffChanges(response.getChanges()),
-            replaces: response.getReplacesList(),
-            deleteBeforeReplace: response.getDeletebeforereplace(),
-        }));
+        return this.call(
+            "diff",
+            wire,
+            (callback) => this.client.diff(request, callback),
+            (response: DiffResponse) => ({
+                changes: this.diffChanges(response.getChanges()),
+                replaces: response.getReplacesList(),
+                deleteBeforeReplace: response.getDeletebeforereplace(),
+            }),
+        );
     }
 
     async create(urn: string, properties: PropertyMap, options: PreviewOptions = {}): Promise<CreateResult> {
@@ -155,11 +205,17 @@ export class GrpcProviderHost implements ProviderHost {
         const request = this.withUrn(new this.modules.providerPb.CreateRequest(), urn)
             .setProperties(this.struct(wire.properties))
             .setPreview(preview);
-        const result = await this.call("create", wire, (callback) => this.client.create(request, callback),
-            (response: CreateResponse) => ({ id: response.getId(), properties: plain(response.getProperties()) }));
+        const result = await this.call(
+            "create",
+            wire,
+            (callback) => this.client.create(request, callback),
+            (response: CreateResponse) => ({ id: response.getId(), properties: plain(response.getProperties()) }),
+        );
         if (result.id === "" && !preview) {
-            throw new Error(`plugin for package '${DYNAMIC_PACKAGE}' returned empty resource.ID from create '${urn}' ` +
-                "(the engine fails the update this way: the provider's create must return an id)");
+            throw new Error(
+                `plugin for package '${DYNAMIC_PACKAGE}' returned empty resource.ID from create '${urn}' ` +
+                    "(the engine fails the update this way: the provider's create must return an id)",
+            );
         }
         return result;
     }
@@ -167,27 +223,43 @@ export class GrpcProviderHost implements ProviderHost {
     async read(id: string, urn: string, properties: PropertyMap, inputs: PropertyMap): Promise<ReadResult> {
         this.requireReady("read", { properties });
         const wire = {
-            id, urn, properties: toWire(properties, "read properties"), inputs: toWire(inputs, "read inputs"),
+            id,
+            urn,
+            properties: toWire(properties, "read properties"),
+            inputs: toWire(inputs, "read inputs"),
         };
         const request = this.withUrn(new this.modules.providerPb.ReadRequest(), urn)
             .setId(id)
             .setProperties(this.struct(wire.properties))
             .setInputs(this.struct(wire.inputs));
-        return this.call("read", wire, (callback) => this.client.read(request, callback), (response: ReadResponse) => ({
-            id: response.getId(),
-            properties: plain(response.getProperties()),
-            inputs: response.hasInputs() ? plain(response.getInputs()) : undefined,
-        }));
+        return this.call(
+            "read",
+            wire,
+            (callback) => this.client.read(request, callback),
+            (response: ReadResponse) => ({
+                id: response.getId(),
+                properties: plain(response.getProperties()),
+                inputs: response.hasInputs() ? plain(response.getInputs()) : undefined,
+            }),
+        );
     }
 
     async update(
-        id: string, urn: string, olds: PropertyMap, news: PropertyMap, options: PreviewOptions & OldInputsOptions = {},
+        id: string,
+        urn: string,
+        olds: PropertyMap,
+        news: PropertyMap,
+        options: PreviewOptions & OldInputsOptions = {},
     ): Promise<UpdateResult> {
         this.requireReady("update", { news });
         const preview = options.preview ?? false;
         const wire = {
-            id, urn, olds: toWire(olds, "update olds"), news: toWire(news, "update news"),
-            ...this.oldInputs(options, "update"), preview,
+            id,
+            urn,
+            olds: toWire(olds, "update olds"),
+            news: toWire(news, "update news"),
+            ...this.oldInputs(options, "update"),
+            preview,
         };
         const request = this.withUrn(new this.modules.providerPb.UpdateRequest(), urn)
             .setId(id)
@@ -195,20 +267,32 @@ export class GrpcProviderHost implements ProviderHost {
             .setNews(this.struct(wire.news))
             .setOldInputs(this.optionalStruct(wire.oldInputs))
             .setPreview(preview);
-        return this.call("update", wire, (callback) => this.client.update(request, callback),
-            (response: UpdateResponse) => ({ properties: plain(response.getProperties()) }));
+        return this.call(
+            "update",
+            wire,
+            (callback) => this.client.update(request, callback),
+            (response: UpdateResponse) => ({ properties: plain(response.getProperties()) }),
+        );
     }
 
     async delete(id: string, urn: string, properties: PropertyMap, options: OldInputsOptions = {}): Promise<void> {
         this.requireReady("delete", { properties });
         const wire = {
-            id, urn, properties: toWire(properties, "delete properties"), ...this.oldInputs(options, "delete"),
+            id,
+            urn,
+            properties: toWire(properties, "delete properties"),
+            ...this.oldInputs(options, "delete"),
         };
         const request = this.withUrn(new this.modules.providerPb.DeleteRequest(), urn)
             .setId(id)
             .setProperties(this.struct(wire.properties))
             .setOldInputs(this.optionalStruct(wire.oldInputs));
-        await this.call("delete", wire, (callback) => this.client.delete(request, callback), () => ({}));
+        await this.call(
+            "delete",
+            wire,
+            (callback) => this.client.delete(request, callback),
+            () => ({}),
+        );
     }
 
     async close(): Promise<void> {
@@ -253,8 +337,10 @@ export class GrpcProviderHost implements ProviderHost {
         }
         for (const [name, map] of Object.entries(maps)) {
             if (typeof map[PROVIDER_KEY] !== "string" || map[PROVIDER_KEY] === UNKNOWN) {
-                throw new Error(`${method}: ${name}.${PROVIDER_KEY} is missing, so the host cannot load the ` +
-                    "provider; pass the inputs captureResources() returned or the properties of an earlier result");
+                throw new Error(
+                    `${method}: ${name}.${PROVIDER_KEY} is missing, so the host cannot load the ` +
+                        "provider; pass the inputs captureResources() returned or the properties of an earlier result",
+                );
             }
         }
     }
@@ -281,11 +367,11 @@ export class GrpcProviderHost implements ProviderHost {
     }
 
     private diffChanges(changes: number): DiffChanges {
-        const { DiffChanges } = this.modules.providerPb.DiffResponse;
-        if (changes === DiffChanges.DIFF_NONE) {
+        const codes = this.modules.providerPb.DiffResponse.DiffChanges;
+        if (changes === codes.DIFF_NONE) {
             return "none";
         }
-        return changes === DiffChanges.DIFF_SOME ? "some" : "unknown";
+        return changes === codes.DIFF_SOME ? "some" : "unknown";
     }
 }
 

@@ -4,8 +4,8 @@
  * another copy's classes (another google-protobuf `Struct`, say) are not guaranteed to serialize the same.
  * The types come from the repository's copy (type-only imports), the values from the program's.
  */
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 
 type GrpcModule = typeof import("@grpc/grpc-js");
 type ProviderPbModule = typeof import("@pulumi/pulumi/proto/provider_pb");
@@ -61,8 +61,11 @@ export function resolvePulumiDir(fromDir: string): string {
     try {
         manifest = require.resolve("@pulumi/pulumi/package.json", { paths: [fromDir] });
     } catch (error) {
-        throw new Error(`no @pulumi/pulumi is installed for ${fromDir}: install it in the program ` +
-            `(installPackedProgram does) before starting a host or capturing resources`, { cause: error });
+        throw new Error(
+            `no @pulumi/pulumi is installed for ${fromDir}: install it in the program ` +
+                `(installPackedProgram does) before starting a host or capturing resources`,
+            { cause: error },
+        );
     }
     return fs.realpathSync(path.dirname(manifest));
 }

@@ -1,5 +1,5 @@
 /** Runs a helper command (npm, a capture child) to completion, for the harness's slow setup steps. */
-import { execFile } from "child_process";
+import { execFile } from "node:child_process";
 
 /** Options of `runCommand`. */
 export interface RunCommandOptions {

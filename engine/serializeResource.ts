@@ -7,9 +7,9 @@
  * directory, under `pulumi.runtime.setMocks` of the program's installed @pulumi/pulumi, so module
  * resolution, closure serialization and `require()` capture all happen as in `pulumi up`.
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { PropertyMap, stripSecrets } from "./properties";
 import { DEFAULT_PROJECT, DEFAULT_STACK } from "./protocol";
 import { runCommand } from "./runCommand";
@@ -84,7 +84,9 @@ const CAPTURE_TIMEOUT_MS = 60_000;
  * @throws (rejects) with the program's stderr when it fails
  */
 export async function captureResources(
-    programDir: string, entry: string, options: CaptureOptions = {},
+    programDir: string,
+    entry: string,
+    options: CaptureOptions = {},
 ): Promise<CapturedResource[]> {
     const workDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), "capture-"));
     try {
@@ -111,13 +113,18 @@ export async function captureResources(
  * @throws (rejects) when the program registers no resource of that name, listing the names it did
  */
 export async function serializeDynamicResource(
-    programDir: string, entry: string, name: string, options: CaptureOptions = {},
+    programDir: string,
+    entry: string,
+    name: string,
+    options: CaptureOptions = {},
 ): Promise<CapturedResource> {
     const captured = await captureResources(programDir, entry, options);
     const found = captured.find((resource) => resource.name === name);
     if (found === undefined) {
-        throw new Error(`${entry} registers no resource named ${JSON.stringify(name)}; it registers: ` +
-            captured.map((resource) => `${resource.name} (${resource.type})`).join(", "));
+        throw new Error(
+            `${entry} registers no resource named ${JSON.stringify(name)}; it registers: ` +
+                captured.map((resource) => `${resource.name} (${resource.type})`).join(", "),
+        );
     }
     return found;
 }

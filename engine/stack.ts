@@ -37,8 +37,13 @@ export interface StackProgram {
 
 /** A check that refused the inputs: the engine stops the step and prints every failure. */
 export class CheckFailedError extends Error {
-    constructor(readonly resource: string, readonly failures: { property: string; reason: string }[]) {
-        super(`${resource}: check failed:\n${failures.map((failure) => `  ${failure.property}: ${failure.reason}`).join("\n")}`);
+    constructor(
+        readonly resource: string,
+        readonly failures: { property: string; reason: string }[],
+    ) {
+        super(
+            `${resource}: check failed:\n${failures.map((failure) => `  ${failure.property}: ${failure.reason}`).join("\n")}`,
+        );
         this.name = "CheckFailedError";
     }
 }
@@ -47,7 +52,10 @@ export class CheckFailedError extends Error {
 export class EngineStack {
     readonly state = new Map<string, ResourceState>();
 
-    constructor(private readonly host: ProviderHost, private program: StackProgram) {}
+    constructor(
+        private readonly host: ProviderHost,
+        private program: StackProgram,
+    ) {}
 
     /** `pulumi config set`: merges stack configuration (full keys, `<project>:<name>`) into the next steps. */
     setConfig(config: Record<string, string>): void {
@@ -97,7 +105,12 @@ export class EngineStack {
             }
             const changed = changedKeys(old.outputs, read.properties);
             this.state.set(name, { ...old, outputs: read.properties, inputs: read.inputs ?? old.inputs });
-            events.push({ name, op: changed.length ? "refresh-changed" : "refresh-same", properties: changed, id: read.id });
+            events.push({
+                name,
+                op: changed.length ? "refresh-changed" : "refresh-same",
+                properties: changed,
+                id: read.id,
+            });
         }
         return events;
     }
@@ -116,14 +129,24 @@ export class EngineStack {
         const checked = await this.check(resource, old);
         if (!old) {
             const created = await this.host.create(resource.urn, checked);
-            this.state.set(resource.name, { urn: resource.urn, id: created.id, inputs: checked, outputs: created.properties });
+            this.state.set(resource.name, {
+                urn: resource.urn,
+                id: created.id,
+                inputs: checked,
+                outputs: created.properties,
+            });
             return { name: resource.name, op: "create", properties: [], id: created.id };
         }
         const diff = await this.host.diff(old.id, old.urn, old.outputs, checked, { oldInputs: old.inputs });
         const event = diffEvent(resource.name, diff, old.id);
         if (event.op === "replace") {
             const created = await this.host.create(resource.urn, checked);
-            this.state.set(resource.name, { urn: resource.urn, id: created.id, inputs: checked, outputs: created.properties });
+            this.state.set(resource.name, {
+                urn: resource.urn,
+                id: created.id,
+                inputs: checked,
+                outputs: created.properties,
+            });
             await this.host.delete(old.id, old.urn, old.outputs, { oldInputs: old.inputs });
             return { ...event, id: created.id };
         }

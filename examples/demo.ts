@@ -26,7 +26,11 @@ async function main(): Promise<void> {
         AWS_SECRET_ACCESS_KEY: "demo",
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     };
-    const lambda = new LambdaClient({ endpoint: emulator.endpoint, region: "us-east-1", credentials: { accessKeyId: "demo", secretAccessKey: "demo" } });
+    const lambda = new LambdaClient({
+        endpoint: emulator.endpoint,
+        region: "us-east-1",
+        credentials: { accessKeyId: "demo", secretAccessKey: "demo" },
+    });
     console.log(`Lambda layers emulator listening on ${emulator.endpoint} (data in ${dataDir})`);
     console.log("Installing examples/basic with this package packed as a user gets it (npm pack + npm install)...");
     const program = await installExample(REPO_ROOT, "basic");
@@ -43,7 +47,7 @@ async function main(): Promise<void> {
         await step("pulumi up again: nothing changed, so nothing is published", () => stack.up());
 
         const greeting = path.join(program.dir, "layer/node_modules/greeting/index.js");
-        fs.appendFileSync(greeting, "exports.wave = () => \"o/\";\n");
+        fs.appendFileSync(greeting, 'exports.wave = () => "o/";\n');
         console.log(`(edited ${path.relative(program.dir, greeting)})`);
         await step("pulumi up: the source changed, so a new version replaces the old one", () => stack.up());
 
@@ -82,8 +86,14 @@ async function step(title: string, run: () => Promise<StepEvent[]>): Promise<voi
 }
 
 const SYMBOLS: Record<StepEvent["op"], string> = {
-    create: "+", same: " ", update: "~", replace: "+-", delete: "-",
-    "refresh-same": " ", "refresh-changed": "~", "refresh-gone": "-",
+    create: "+",
+    same: " ",
+    update: "~",
+    replace: "+-",
+    delete: "-",
+    "refresh-same": " ",
+    "refresh-changed": "~",
+    "refresh-gone": "-",
 };
 
 function describe(event: StepEvent): string {

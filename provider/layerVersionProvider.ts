@@ -18,8 +18,14 @@ export class LayerVersionProvider implements pulumi.dynamic.ResourceProvider<Lay
         this.stackRegion = request.config.get("aws:region");
     }
 
-    async check(olds: LayerVersionInputs, news: LayerVersionInputs): Promise<pulumi.dynamic.CheckResult<LayerVersionInputs>> {
-        return lifecycle().check(olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>);
+    async check(
+        olds: LayerVersionInputs,
+        news: LayerVersionInputs,
+    ): Promise<pulumi.dynamic.CheckResult<LayerVersionInputs>> {
+        return lifecycle().check(
+            olds as unknown as Record<string, unknown>,
+            news as unknown as Record<string, unknown>,
+        );
     }
 
     async diff(id: string, olds: LayerVersionOutputs, news: LayerVersionInputs): Promise<pulumi.dynamic.DiffResult> {
@@ -34,7 +40,11 @@ export class LayerVersionProvider implements pulumi.dynamic.ResourceProvider<Lay
         return lifecycle().read(id, props);
     }
 
-    async update(id: string, olds: LayerVersionOutputs, news: LayerVersionInputs): Promise<pulumi.dynamic.UpdateResult<LayerVersionOutputs>> {
+    async update(
+        id: string,
+        olds: LayerVersionOutputs,
+        news: LayerVersionInputs,
+    ): Promise<pulumi.dynamic.UpdateResult<LayerVersionOutputs>> {
         return lifecycle().update(id, olds, news);
     }
 

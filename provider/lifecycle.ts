@@ -6,18 +6,35 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
-import { DeleteLayerVersionCommand, GetLayerVersionByArnCommand, PublishLayerVersionCommand } from "@aws-sdk/client-lambda";
+import {
+    DeleteLayerVersionCommand,
+    GetLayerVersionByArnCommand,
+    PublishLayerVersionCommand,
+} from "@aws-sdk/client-lambda";
 import type { LayerPermission, LayerVersionInputs, LayerVersionOutputs } from "./types";
-import { validateInputs, normalizeInputs } from "./validation";
-import { containsUnknown, UNKNOWN } from "./unknowns";
-import { diffLayerVersion } from "./diff";
-import { outputsFromAws, inputsFromAws, outputsAfterUpdate, stripUndefined, LayerVersionPolicyResponse } from "./outputs";
-import { permissionsFromPolicy, permissionsToRestore, samePermissions } from "./policy";
-import { awsErrorCode, callLambda, callLambdaOrMissing, createLambdaClient, LambdaCallError, resolveRegion } from "./lambdaClient";
-import { parseLayerVersionArn, LayerVersionRef } from "./layerVersionRef";
-import { buildLayerContent } from "./layerContent";
-import { grantPermissions, readPolicy, reconcilePermissions, PermissionTarget } from "./permissionSync";
-import { hashContent } from "./contentCheck";
+import { validateInputs, normalizeInputs } from "./rules/validation";
+import { containsUnknown, UNKNOWN } from "./rules/unknowns";
+import { diffLayerVersion } from "./rules/diff";
+import {
+    outputsFromAws,
+    inputsFromAws,
+    outputsAfterUpdate,
+    stripUndefined,
+    LayerVersionPolicyResponse,
+} from "./rules/outputs";
+import { permissionsFromPolicy, permissionsToRestore, samePermissions } from "./rules/policy";
+import {
+    awsErrorCode,
+    callLambda,
+    callLambdaOrMissing,
+    createLambdaClient,
+    LambdaCallError,
+    resolveRegion,
+} from "./aws/lambdaClient";
+import { parseLayerVersionArn, LayerVersionRef } from "./rules/layerVersionRef";
+import { buildLayerContent } from "./zip/layerContent";
+import { grantPermissions, readPolicy, reconcilePermissions, PermissionTarget } from "./aws/permissionSync";
+import { hashContent } from "./hashing/contentCheck";
 import {
     abandonPublish,
     beginPublish,
@@ -25,7 +42,7 @@ import {
     recordVersion,
     recoverInterruptedPublishes,
     reportPossibleDuplicates,
-} from "./publishJournal";
+} from "./aws/publishJournal";
 
 /** What the provider learned in `configure`: the stack's `aws:region`, the region chain's last resort. */
 export interface ProviderSettings {
@@ -90,7 +107,8 @@ export async function create(
                 Content: content,
                 Description: inputs.description,
                 LicenseInfo: inputs.licenseInfo,
-                CompatibleRuntimes: inputs.compatibleRuntimes as PublishLayerVersionCommand["input"]["CompatibleRuntimes"],
+                CompatibleRuntimes:
+                    inputs.compatibleRuntimes as PublishLayerVersionCommand["input"]["CompatibleRuntimes"],
                 CompatibleArchitectures:
                     inputs.compatibleArchitectures as PublishLayerVersionCommand["input"]["CompatibleArchitectures"],
             }),
@@ -132,9 +150,14 @@ function publishMayHaveLanded(error: LambdaCallError): boolean {
  * `pulumi refresh`: the live version and its policy. A version that is gone returns no id, so Pulumi
  * drops it from the state and the next `up` publishes again.
  */
-export async function read(id: string, props: LayerVersionOutputs | undefined): Promise<pulumi.dynamic.ReadResult<LayerVersionOutputs>> {
+export async function read(
+    id: string,
+    props: LayerVersionOutputs | undefined,
+): Promise<pulumi.dynamic.ReadResult<LayerVersionOutputs>> {
     if (!props) {
-        throw new Error(`reading ${id} needs its recorded state: \`pulumi import\` does not work for dynamic resources (pulumi/pulumi#16175)`);
+        throw new Error(
+            `reading ${id} needs its recorded state: \`pulumi import\` does not work for dynamic resources (pulumi/pulumi#16175)`,
+        );
     }
     const ref = parseLayerVersionArn(id);
     const client = createLambdaClient(ref.region);
@@ -211,8 +234,14 @@ async function rolledBack(
             throw new Error("the policy could not be read back");
         }
         const livePermissions = permissionsFromPolicy(live.Policy);
-        await reconcilePermissions(target, livePermissions, permissionsToRestore(current, desired, livePermissions), live.RevisionId);
-        error.message += "; the permissions this update had changed were put back, so the stack's state still matches AWS";
+        await reconcilePermissions(
+            target,
+            livePermissions,
+            permissionsToRestore(current, desired, livePermissions),
+            live.RevisionId,
+        );
+        error.message +=
+            "; the permissions this update had changed were put back, so the stack's state still matches AWS";
     } catch (rollbackError) {
         error.message +=
             `; putting back the permissions it had changed failed too (${(rollbackError as Error).message}): ` +

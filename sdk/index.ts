@@ -1,6 +1,12 @@
 /** `pulumi-lambda-layer`: declarative AWS Lambda layer versions for Pulumi programs. */
 export { LayerVersion } from "./layerVersion";
 export type { LayerVersionArgs } from "./layerVersion";
-export type { LayerPermission, LayerS3Content, LayerSource, LayerVersionInputs, LayerVersionOutputs } from "../provider/types";
+export type {
+    LayerPermission,
+    LayerS3Content,
+    LayerSource,
+    LayerVersionInputs,
+    LayerVersionOutputs,
+} from "../provider/types";
 export { layersFromManifest, parseLayerManifest, ManifestError } from "./manifest";
 export type { LayerManifest, ManifestLayer } from "./manifest";

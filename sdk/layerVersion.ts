@@ -78,7 +78,14 @@ export class LayerVersion extends pulumi.dynamic.Resource {
     public readonly retainOnDelete!: pulumi.Output<boolean | undefined>;
 
     constructor(name: string, args: LayerVersionArgs, opts?: pulumi.CustomResourceOptions) {
-        super(new LayerVersionProvider(), name, { ...OUTPUT_PLACEHOLDERS, ...args }, opts, "lambda-layer", "LayerVersion");
+        super(
+            new LayerVersionProvider(),
+            name,
+            { ...OUTPUT_PLACEHOLDERS, ...args },
+            opts,
+            "lambda-layer",
+            "LayerVersion",
+        );
     }
 }
 

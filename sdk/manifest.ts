@@ -7,7 +7,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { LayerVersion } from "./layerVersion";
-import { validateInputs } from "../provider/validation";
+import { validateInputs } from "../provider/rules/validation";
 import type { LayerVersionInputs } from "../provider/types";
 
 /** One layer as a manifest declares it: the plain form of `LayerVersionArgs`. */
@@ -98,7 +98,9 @@ function parseDocument(text: string, fileName: string): LayerManifest {
     }
     const unexpected = Object.keys(document).filter((key) => key !== "layers" && key !== "defaults");
     if (unexpected.length) {
-        throw new ManifestError(`${fileName}: unknown top-level field(s) ${unexpected.join(", ")}: only \`defaults\` and \`layers\` are allowed`);
+        throw new ManifestError(
+            `${fileName}: unknown top-level field(s) ${unexpected.join(", ")}: only \`defaults\` and \`layers\` are allowed`,
+        );
     }
     if (document.defaults !== undefined && !isPlainObject(document.defaults)) {
         throw new ManifestError(`${fileName}: \`defaults\` must be a mapping of LayerVersion fields`);
@@ -108,7 +110,8 @@ function parseDocument(text: string, fileName: string): LayerManifest {
 
 function rebasePaths(layer: ManifestLayer, dirs: { manifestDir: string; programDir: string }): ManifestLayer {
     const rebase = (relativeToManifest: string): string =>
-        path.relative(dirs.programDir, path.resolve(dirs.manifestDir, relativeToManifest)).split(path.sep).join("/") || ".";
+        path.relative(dirs.programDir, path.resolve(dirs.manifestDir, relativeToManifest)).split(path.sep).join("/") ||
+        ".";
     return {
         ...layer,
         ...(layer.source ? { source: { ...layer.source, path: rebase(layer.source.path) } } : {}),

@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 import { PublishLayerVersionCommand } from "@aws-sdk/client-lambda";
 import { expect } from "chai";
 import { startEmulator, type RunningEmulator } from "../../emulator";
-import { ACCOUNT_ID, download, lambdaClient, makeZip, sha256Base64 } from "./helpers";
+import { ACCOUNT_ID, download, lambdaClient, makeZip, sha256Base64 } from "../helpers/emulator";
 
 const run = promisify(execFile);
 const REGION = "eu-west-2";
@@ -23,7 +23,9 @@ interface AwsCli {
 
 /** The first AWS CLI v2 among the usual places (AWS_CLI first), else the first CLI found at all. */
 async function findAwsCli(): Promise<AwsCli> {
-    const candidates = [process.env.AWS_CLI, "aws", "/usr/bin/aws", "/usr/local/bin/aws"].filter((path): path is string => !!path);
+    const candidates = [process.env.AWS_CLI, "aws", "/usr/bin/aws", "/usr/local/bin/aws"].filter(
+        (path): path is string => !!path,
+    );
     const majors = await Promise.all(
         candidates.map((path) =>
             run(path, ["--version"]).then(
@@ -73,7 +75,16 @@ describe("emulator: AWS CLI as a client", function () {
             AWS_CONFIG_FILE: join(workDir, "no-config"),
             AWS_SHARED_CREDENTIALS_FILE: join(workDir, "no-credentials"),
         };
-        const fullArgs = ["lambda", ...args, "--endpoint-url", emulator.endpoint, "--region", REGION, "--output", "json"];
+        const fullArgs = [
+            "lambda",
+            ...args,
+            "--endpoint-url",
+            emulator.endpoint,
+            "--region",
+            REGION,
+            "--output",
+            "json",
+        ];
         try {
             const { stdout, stderr } = await run(cli.path, fullArgs, { env, timeout: 30_000 });
             return { code: 0, json: stdout.trim() ? JSON.parse(stdout) : {}, stderr };
@@ -121,7 +132,13 @@ describe("emulator: AWS CLI as a client", function () {
         // Two more versions through the SDK, so that the CLI has pages to follow.
         const sdk = lambdaClient(emulator.endpoint, { region: REGION });
         for (let i = 0; i < 2; i++) {
-            await sdk.send(new PublishLayerVersionCommand({ LayerName: "cli-layer", Content: { ZipFile: zip }, CompatibleRuntimes: ["nodejs20.x"] }));
+            await sdk.send(
+                new PublishLayerVersionCommand({
+                    LayerName: "cli-layer",
+                    Content: { ZipFile: zip },
+                    CompatibleRuntimes: ["nodejs20.x"],
+                }),
+            );
         }
 
         const [byNumber, byArn, versions, layers] = await Promise.all([
@@ -133,11 +150,17 @@ describe("emulator: AWS CLI as a client", function () {
         ]);
         for (const answer of [byNumber, byArn]) {
             expect(answer.code, answer.stderr).to.equal(0);
-            expect(answer.json).to.include({ LayerVersionArn: `${layerArn}:1`, Version: 1, Description: "from the CLI" });
+            expect(answer.json).to.include({
+                LayerVersionArn: `${layerArn}:1`,
+                Version: 1,
+                Description: "from the CLI",
+            });
             expect((answer.json.Content as { CodeSha256: string }).CodeSha256).to.equal(sha256Base64(zip));
         }
         expect(versions.code, versions.stderr).to.equal(0);
-        expect((versions.json.LayerVersions as Array<{ Version: number }>).map((item) => item.Version)).to.deep.equal([3, 2, 1]);
+        expect((versions.json.LayerVersions as Array<{ Version: number }>).map((item) => item.Version)).to.deep.equal([
+            3, 2, 1,
+        ]);
         expect(layers.code, layers.stderr).to.equal(0);
         expect(layers.json.Layers).to.deep.equal([
             {
@@ -193,11 +216,33 @@ describe("emulator: AWS CLI as a client", function () {
         const policy = await aws("get-layer-version-policy", "--layer-name", "cli-shared", "--version-number", "1");
         expect(policy.code, policy.stderr).to.equal(0);
         expect(policy.json.RevisionId).to.equal(added.json.RevisionId);
-        expect(JSON.parse(policy.json.Policy as string)).to.deep.equal({ Version: "2012-10-17", Id: "default", Statement: [statement] });
+        expect(JSON.parse(policy.json.Policy as string)).to.deep.equal({
+            Version: "2012-10-17",
+            Id: "default",
+            Statement: [statement],
+        });
 
         const [stale, removed] = await Promise.all([
-            aws("remove-layer-version-permission", "--layer-name", "cli-shared", "--version-number", "1", "--statement-id", "xaccount", "--revision-id", "0"),
-            aws("remove-layer-version-permission", "--layer-name", "cli-shared", "--version-number", "1", "--statement-id", "missing"),
+            aws(
+                "remove-layer-version-permission",
+                "--layer-name",
+                "cli-shared",
+                "--version-number",
+                "1",
+                "--statement-id",
+                "xaccount",
+                "--revision-id",
+                "0",
+            ),
+            aws(
+                "remove-layer-version-permission",
+                "--layer-name",
+                "cli-shared",
+                "--version-number",
+                "1",
+                "--statement-id",
+                "missing",
+            ),
         ]);
         expect(stale.code).to.equal(serviceErrorExitCode());
         expect(stale.stderr).to.contain("PreconditionFailedException");

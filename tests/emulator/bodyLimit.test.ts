@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { LambdaServiceException, PublishLayerVersionCommand } from "@aws-sdk/client-lambda";
 import { expect } from "chai";
 import { startEmulator, type RunningEmulator } from "../../emulator";
-import { lambdaClient, makeYazlZip, rejectionOf, sha256Base64 } from "./helpers";
+import { lambdaClient, makeYazlZip, rejectionOf, sha256Base64 } from "../helpers/emulator";
 
 const LIMIT = 69_905_067;
 /** How much of a refused body the emulator still reads and drops before it cuts the connection. */
@@ -33,7 +33,10 @@ describe("emulator: request body limit", () => {
     after(() => emulator.close());
 
     it("publishes a 50,000,000-byte archive sent directly", async () => {
-        const archive = await makeYazlZip([{ name: "java/lib/big.jar", content: randomBytes(50_000_000 - 200) }], false);
+        const archive = await makeYazlZip(
+            [{ name: "java/lib/big.jar", content: randomBytes(50_000_000 - 200) }],
+            false,
+        );
         const published = await lambdaClient(emulator.endpoint).send(
             new PublishLayerVersionCommand({ LayerName: "biggest", Content: { ZipFile: archive } }),
         );
@@ -44,13 +47,17 @@ describe("emulator: request body limit", () => {
     it("refuses a larger body with 413, raised by the SDK as RequestEntityTooLargeException", async () => {
         const tooBig = Buffer.alloc(Math.ceil((LIMIT * 3) / 4), 1);
         const error = await rejectionOf(
-            lambdaClient(emulator.endpoint).send(new PublishLayerVersionCommand({ LayerName: "too-big", Content: { ZipFile: tooBig } })),
+            lambdaClient(emulator.endpoint).send(
+                new PublishLayerVersionCommand({ LayerName: "too-big", Content: { ZipFile: tooBig } }),
+            ),
         );
         // Not in the Lambda model: the SDK raises its base class, named after the header.
         expect(error).to.be.instanceOf(LambdaServiceException);
         expect(error.name).to.equal("RequestEntityTooLargeException");
         expect(error.$metadata.httpStatusCode).to.equal(413);
-        expect(error.message).to.equal("Request must be smaller than 69905067 bytes for the PublishLayerVersion operation");
+        expect(error.message).to.equal(
+            "Request must be smaller than 69905067 bytes for the PublishLayerVersion operation",
+        );
     });
 
     it("answers a declared Content-Length over the limit before the body is sent", async () => {
@@ -69,7 +76,9 @@ describe("emulator: request body limit", () => {
         expect(answer.status).to.equal(413);
         expect(answer.errorType).to.equal("RequestEntityTooLargeException");
         // What the client had written when the answer came: the limit plus what sockets buffer, far from all of it.
-        expect(answer.bytesSentBeforeAnswer).to.be.above(LIMIT).and.below(LIMIT + 32 * chunk.length);
+        expect(answer.bytesSentBeforeAnswer)
+            .to.be.above(LIMIT)
+            .and.below(LIMIT + 32 * chunk.length);
     });
 
     it("throws away what a refused client still sends, and cuts it off past the discard cap", async () => {
@@ -87,16 +96,21 @@ describe("emulator: request body limit", () => {
             }),
         );
         socket.on("error", () => undefined); // the cut shows as a reset here
-        socket.write("POST /2018-10-31/layers/raw/versions HTTP/1.1\r\nHost: emulator\r\nTransfer-Encoding: chunked\r\n\r\n");
+        socket.write(
+            "POST /2018-10-31/layers/raw/versions HTTP/1.1\r\nHost: emulator\r\nTransfer-Encoding: chunked\r\n\r\n",
+        );
         const chunk = Buffer.concat([Buffer.from("100000\r\n"), Buffer.alloc(1 << 20, 0x62), Buffer.from("\r\n")]);
         let sent = 0;
         while (connected && sent < LIMIT + 2 * DISCARD_CAP) {
             sent += 1 << 20;
-            if (!socket.write(chunk)) await Promise.race([new Promise((resolve) => socket.once("drain", resolve)), cut]);
+            if (!socket.write(chunk))
+                await Promise.race([new Promise((resolve) => socket.once("drain", resolve)), cut]);
         }
         expect(connected, "the connection was cut").to.equal(false);
         expect(answer).to.match(/^HTTP\/1\.1 413 /);
-        expect(sent).to.be.above(LIMIT + DISCARD_CAP).and.below(LIMIT + DISCARD_CAP + (64 << 20));
+        expect(sent)
+            .to.be.above(LIMIT + DISCARD_CAP)
+            .and.below(LIMIT + DISCARD_CAP + (64 << 20));
     });
 
     it("keeps serving other requests afterwards", async () => {
@@ -117,7 +131,13 @@ describe("emulator: request body limit", () => {
             let sent = 0;
             let answered = false;
             const outgoing = request(
-                { host: url.hostname, port: url.port, method: "POST", path: "/2018-10-31/layers/raw/versions", headers },
+                {
+                    host: url.hostname,
+                    port: url.port,
+                    method: "POST",
+                    path: "/2018-10-31/layers/raw/versions",
+                    headers,
+                },
                 (response) => {
                     answered = true;
                     const bytesSentBeforeAnswer = sent;

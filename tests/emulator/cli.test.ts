@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { PublishLayerVersionCommand } from "@aws-sdk/client-lambda";
 import { expect } from "chai";
-import { CLI_PATH, lambdaClient, makeZip, startCli } from "./helpers";
+import { CLI_PATH, lambdaClient, makeZip, startCli } from "../helpers/emulator";
 
 const run = promisify(execFile);
 
@@ -27,7 +27,9 @@ describe("emulator: lambda-layer-emulator command", () => {
             cli.child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
             const lambda = lambdaClient(cli.endpoint, { region: "ca-central-1" });
             const zip = await makeZip({ "a.txt": "a" });
-            const published = await lambda.send(new PublishLayerVersionCommand({ LayerName: "cli", Content: { ZipFile: zip } }));
+            const published = await lambda.send(
+                new PublishLayerVersionCommand({ LayerName: "cli", Content: { ZipFile: zip } }),
+            );
             expect(published.LayerVersionArn).to.equal("arn:aws:lambda:ca-central-1:210987654321:layer:cli:1");
             cli.child.kill(signal);
             expect(await cli.exited).to.equal(0);
@@ -38,7 +40,15 @@ describe("emulator: lambda-layer-emulator command", () => {
     it("prints the flags for --help", async () => {
         const { code, stdout } = await runCli(["--help"]);
         expect(code).to.equal(0);
-        for (const flag of ["--host", "--port", "--data-dir", "--in-memory", "--account-id", "--fault-rate", "--fault-seed"]) {
+        for (const flag of [
+            "--host",
+            "--port",
+            "--data-dir",
+            "--in-memory",
+            "--account-id",
+            "--fault-rate",
+            "--fault-seed",
+        ]) {
             expect(stdout).to.contain(flag);
         }
     });

@@ -3,8 +3,8 @@ import { randomBytes } from "node:crypto";
 import { DeleteLayerVersionCommand, PublishLayerVersionCommand } from "@aws-sdk/client-lambda";
 import { expect } from "chai";
 import { startEmulator, type RunningEmulator } from "../../emulator";
-import { DOWNLOAD_LINK_LIFETIME_MS, DownloadLinkSigner } from "../../emulator/downloadLinks";
-import { download, lambdaClient, makeZip } from "./helpers";
+import { DOWNLOAD_LINK_LIFETIME_MS, DownloadLinkSigner } from "../../emulator/api/downloadLinks";
+import { download, lambdaClient, makeZip } from "../helpers/emulator";
 
 describe("emulator: download links", () => {
     describe("signing (pure)", () => {
@@ -30,7 +30,9 @@ describe("emulator: download links", () => {
             expect(signer.verify(`${otherVersion}.${signature}`, issuedAt)).to.deep.equal({ refusal: "invalid" });
             expect(signer.verify(`${payload}.${signature.slice(1)}`, issuedAt)).to.deep.equal({ refusal: "invalid" });
             expect(signer.verify(payload, issuedAt)).to.deep.equal({ refusal: "invalid" });
-            expect(new DownloadLinkSigner(randomBytes(32)).verify(token, issuedAt)).to.deep.equal({ refusal: "invalid" });
+            expect(new DownloadLinkSigner(randomBytes(32)).verify(token, issuedAt)).to.deep.equal({
+                refusal: "invalid",
+            });
         });
     });
 
@@ -44,7 +46,9 @@ describe("emulator: download links", () => {
         it("answers 403 for an altered link and 404 once the version is deleted", async () => {
             const lambda = lambdaClient(emulator.endpoint);
             const zip = await makeZip({ "x.txt": "x" });
-            const published = await lambda.send(new PublishLayerVersionCommand({ LayerName: "linked", Content: { ZipFile: zip } }));
+            const published = await lambda.send(
+                new PublishLayerVersionCommand({ LayerName: "linked", Content: { ZipFile: zip } }),
+            );
             const location = published.Content?.Location as string;
             const altered = await fetch(`${location.slice(0, -2)}xx`);
             expect(altered.status).to.equal(403);

@@ -15,7 +15,7 @@ import {
     PublishLayerVersionCommand,
 } from "@aws-sdk/client-lambda";
 import { expect } from "chai";
-import { download, lambdaClient, makeYazlZip, sha256Base64, startCli } from "./helpers";
+import { download, lambdaClient, makeYazlZip, sha256Base64, startCli } from "../helpers/emulator";
 
 const LAYER = "durable";
 const KILL_ROUNDS = 4;
@@ -58,7 +58,11 @@ describe("emulator: durability of the data directory across kill -9", () => {
                     if (!published) continue;
                     // Numbering goes on after everything seen before this start, acknowledged or not.
                     expect(published.Version).to.be.above(highestSeen);
-                    acknowledged.push({ version: published.Version as number, codeSha256: published.Content?.CodeSha256 as string, archive });
+                    acknowledged.push({
+                        version: published.Version as number,
+                        codeSha256: published.Content?.CodeSha256 as string,
+                        archive,
+                    });
                 }
             });
             await delay(100 + Math.random() * 300);
@@ -89,7 +93,9 @@ describe("emulator: durability of the data directory across kill -9", () => {
  */
 async function verifyStore(lambda: LambdaClient, acknowledged: Acknowledged[], sent: Set<string>): Promise<number> {
     for (const expected of acknowledged) {
-        const found = await lambda.send(new GetLayerVersionCommand({ LayerName: LAYER, VersionNumber: expected.version }));
+        const found = await lambda.send(
+            new GetLayerVersionCommand({ LayerName: LAYER, VersionNumber: expected.version }),
+        );
         expect(found.Content?.CodeSha256, `version ${expected.version}`).to.equal(expected.codeSha256);
         const { bytes } = await download(found.Content?.Location as string);
         expect(bytes.equals(expected.archive), `bytes of version ${expected.version}`).to.equal(true);
@@ -120,7 +126,9 @@ async function listVersions(lambda: LambdaClient): Promise<number[]> {
 async function expectNoLeftovers(folder: string): Promise<void> {
     const files = await readdir(folder);
     expect(files.filter((file) => file.endsWith(".tmp"))).to.deep.equal([]);
-    const records = new Set(files.filter((file) => file.endsWith(".json") && /^\d/.test(file)).map((file) => file.split(".")[0]));
+    const records = new Set(
+        files.filter((file) => file.endsWith(".json") && /^\d/.test(file)).map((file) => file.split(".")[0]),
+    );
     const archives = files.filter((file) => file.endsWith(".zip")).map((file) => file.split(".")[0]);
     expect(archives.filter((version) => !records.has(version))).to.deep.equal([]);
 }

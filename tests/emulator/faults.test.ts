@@ -16,7 +16,7 @@ import {
 } from "@aws-sdk/client-lambda";
 import { expect } from "chai";
 import { startEmulator } from "../../emulator";
-import { download, lambdaClient, makeZip, rejectionOf } from "./helpers";
+import { download, lambdaClient, makeZip, rejectionOf } from "../helpers/emulator";
 
 /** What each of `count` ListLayers calls gets from an emulator with these fault settings. */
 async function outcomes(faultRate: number, faultSeed: number, count: number): Promise<string[]> {
@@ -25,7 +25,12 @@ async function outcomes(faultRate: number, faultSeed: number, count: number): Pr
         const lambda = lambdaClient(emulator.endpoint);
         const results: string[] = [];
         for (let i = 0; i < count; i++) {
-            results.push(await lambda.send(new ListLayersCommand({})).then(() => "ok", (error: Error) => error.name));
+            results.push(
+                await lambda.send(new ListLayersCommand({})).then(
+                    () => "ok",
+                    (error: Error) => error.name,
+                ),
+            );
         }
         return results;
     } finally {
@@ -49,7 +54,10 @@ describe("emulator: fault injection", () => {
             const once = lambdaClient(emulator.endpoint);
             const errors = new Map<string, Error & { $metadata: { httpStatusCode?: number }; Reason?: string }>();
             while (errors.size < 2) {
-                const error = await once.send(new ListLayersCommand({})).then(() => undefined, (caught: Error) => caught);
+                const error = await once.send(new ListLayersCommand({})).then(
+                    () => undefined,
+                    (caught: Error) => caught,
+                );
                 if (error) errors.set(error.name, error as never);
             }
             const throttle = errors.get("TooManyRequestsException");
@@ -120,8 +128,12 @@ describe("emulator: fault injection", () => {
                 expect(acknowledged).to.deep.equal(acknowledged.map((_, index) => index + 1));
                 const listed = await reader.send(new ListLayerVersionsCommand({ LayerName: "flaky" }));
                 expect(listed.LayerVersions?.map((item) => item.Version).reverse()).to.deep.equal(acknowledged);
-                const policy = await reader.send(new GetLayerVersionPolicyCommand({ LayerName: "flaky", VersionNumber: 1 }));
-                const sids = JSON.parse(policy.Policy as string).Statement.map((statement: { Sid: string }) => statement.Sid);
+                const policy = await reader.send(
+                    new GetLayerVersionPolicyCommand({ LayerName: "flaky", VersionNumber: 1 }),
+                );
+                const sids = JSON.parse(policy.Policy as string).Statement.map(
+                    (statement: { Sid: string }) => statement.Sid,
+                );
                 expect(sids).to.deep.equal(granted);
                 expect(granted.length).to.be.within(1, 11);
             } finally {

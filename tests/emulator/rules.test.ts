@@ -1,12 +1,12 @@
 /** The emulator's pure rules, without a server: routing, region, validation messages, policy edits, faults, options. */
 import { expect } from "chai";
-import { createFaultInjector } from "../../emulator/faults";
-import { awsTimestamp } from "../../emulator/operations";
+import { createFaultInjector } from "../../emulator/http/faults";
+import { awsTimestamp } from "../../emulator/api/operations";
 import { optionProblems } from "../../emulator/options";
-import { addStatement, buildStatement, removeStatement } from "../../emulator/policyDocument";
-import { regionOfRequest } from "../../emulator/requestRegion";
-import { matchRoute } from "../../emulator/routes";
-import { checkEnumList, checkText, TEXT_RULES, validationError } from "../../emulator/validation";
+import { addStatement, buildStatement, removeStatement } from "../../emulator/api/policyDocument";
+import { regionOfRequest } from "../../emulator/http/requestRegion";
+import { matchRoute } from "../../emulator/http/routes";
+import { checkEnumList, checkText, TEXT_RULES, validationError } from "../../emulator/api/validation";
 
 describe("emulator: pure rules", () => {
     describe("routes", () => {
@@ -18,7 +18,9 @@ describe("emulator: pure rules", () => {
         it("maps each REST binding to its operation and decodes the path parameters", () => {
             const arn = "arn:aws:lambda:us-east-1:123456789012:layer:lib";
             expect(route("GET", "/2018-10-31/layers")).to.deep.include({ operation: "ListLayers" });
-            expect(route("GET", "/2018-10-31/layers?find=LayerVersion&Arn=x")).to.deep.include({ operation: "GetLayerVersionByArn" });
+            expect(route("GET", "/2018-10-31/layers?find=LayerVersion&Arn=x")).to.deep.include({
+                operation: "GetLayerVersionByArn",
+            });
             expect(route("POST", `/2018-10-31/layers/${encodeURIComponent(arn)}/versions`)).to.deep.equal({
                 kind: "api",
                 operation: "PublishLayerVersion",
@@ -29,7 +31,9 @@ describe("emulator: pure rules", () => {
                 operation: "RemoveLayerVersionPermission",
                 path: { LayerName: "lib", VersionNumber: "3", StatementId: "s-1" },
             });
-            expect(route("GET", "/2018-10-31/layers/lib/versions/3/policy")).to.deep.include({ operation: "GetLayerVersionPolicy" });
+            expect(route("GET", "/2018-10-31/layers/lib/versions/3/policy")).to.deep.include({
+                operation: "GetLayerVersionPolicy",
+            });
             expect(route("GET", "/layer-content/abc.def")).to.deep.equal({ kind: "download", token: "abc.def" });
         });
 
@@ -43,11 +47,14 @@ describe("emulator: pure rules", () => {
 
     describe("the request's region", () => {
         it("comes from the SigV4 credential scope, else us-east-1", () => {
-            const signed = "AWS4-HMAC-SHA256 Credential=AKID/20240101/eu-central-1/lambda/aws4_request, SignedHeaders=host, Signature=ab";
+            const signed =
+                "AWS4-HMAC-SHA256 Credential=AKID/20240101/eu-central-1/lambda/aws4_request, SignedHeaders=host, Signature=ab";
             expect(regionOfRequest(signed)).to.equal("eu-central-1");
             expect(regionOfRequest(undefined)).to.equal("us-east-1");
             expect(regionOfRequest("Bearer token")).to.equal("us-east-1");
-            expect(regionOfRequest("AWS4-HMAC-SHA256 Credential=AKID/20240101/../lambda/aws4_request")).to.equal("us-east-1");
+            expect(regionOfRequest("AWS4-HMAC-SHA256 Credential=AKID/20240101/../lambda/aws4_request")).to.equal(
+                "us-east-1",
+            );
         });
     });
 
@@ -80,14 +87,18 @@ describe("emulator: pure rules", () => {
         const request = { statementId: "s", action: "lambda:GetLayerVersion", resource: "arn:x:1" };
 
         it("writes an account id as that account's root, in the region's partition", () => {
-            expect(buildStatement({ ...request, principal: "123456789012", region: "cn-north-1" }).Principal).to.deep.equal({
+            expect(
+                buildStatement({ ...request, principal: "123456789012", region: "cn-north-1" }).Principal,
+            ).to.deep.equal({
                 AWS: "arn:aws-cn:iam::123456789012:root",
             });
         });
 
         it("gives a new revision per change, refuses a stale one, and drops the policy with its last statement", () => {
             const statement = buildStatement({ ...request, principal: "*", region: "us-east-1" });
-            expect(() => addStatement(undefined, statement, "r0", "r1")).to.throw("does not match the latest Revision Id");
+            expect(() => addStatement(undefined, statement, "r0", "r1")).to.throw(
+                "does not match the latest Revision Id",
+            );
             const policy = addStatement(undefined, statement, undefined, "r1");
             expect(policy).to.deep.equal({ revisionId: "r1", statements: [statement] });
             expect(() => removeStatement(policy, "s", "r0", "r2")).to.throw("does not match");

@@ -24,7 +24,7 @@ import {
 } from "@aws-sdk/client-lambda";
 import { expect } from "chai";
 import { startEmulator, type RunningEmulator } from "../../emulator";
-import { ACCOUNT_ID, lambdaClient, makeYazlZip, makeZip, rejectionOf, type SdkError } from "./helpers";
+import { ACCOUNT_ID, lambdaClient, makeYazlZip, makeZip, rejectionOf, type SdkError } from "../helpers/emulator";
 
 describe("emulator: errors as @aws-sdk/client-lambda raises them", () => {
     let emulator: RunningEmulator;
@@ -61,15 +61,23 @@ describe("emulator: errors as @aws-sdk/client-lambda raises them", () => {
 
     describe("ResourceNotFoundException (404)", () => {
         it("for a version that does not exist, naming its ARN", async () => {
-            const error = await rejectionOf(lambda.send(new GetLayerVersionCommand({ LayerName: "errors", VersionNumber: 99 })));
+            const error = await rejectionOf(
+                lambda.send(new GetLayerVersionCommand({ LayerName: "errors", VersionNumber: 99 })),
+            );
             expectError(error, ResourceNotFoundException, 404);
-            expect(error.message).to.equal(`Layer version arn:aws:lambda:eu-north-1:${ACCOUNT_ID}:layer:errors:99 does not exist.`);
+            expect(error.message).to.equal(
+                `Layer version arn:aws:lambda:eu-north-1:${ACCOUNT_ID}:layer:errors:99 does not exist.`,
+            );
             expect(error.$fault).to.equal("client");
         });
 
         it("for GetLayerVersionByArn of a missing version", async () => {
             const arn = `arn:aws:lambda:eu-north-1:${ACCOUNT_ID}:layer:missing:1`;
-            expectError(await rejectionOf(lambda.send(new GetLayerVersionByArnCommand({ Arn: arn }))), ResourceNotFoundException, 404);
+            expectError(
+                await rejectionOf(lambda.send(new GetLayerVersionByArnCommand({ Arn: arn }))),
+                ResourceNotFoundException,
+                404,
+            );
         });
 
         it("for a layer ARN of another account or region", async () => {
@@ -77,7 +85,9 @@ describe("emulator: errors as @aws-sdk/client-lambda raises them", () => {
                 "arn:aws:lambda:eu-north-1:999999999999:layer:errors",
                 `arn:aws:lambda:us-east-1:${ACCOUNT_ID}:layer:errors`,
             ]) {
-                const error = await rejectionOf(lambda.send(new GetLayerVersionCommand({ LayerName, VersionNumber: 1 })));
+                const error = await rejectionOf(
+                    lambda.send(new GetLayerVersionCommand({ LayerName, VersionNumber: 1 })),
+                );
                 expectError(error, ResourceNotFoundException, 404);
                 expect(error.message).to.contain(LayerName);
             }
@@ -85,17 +95,27 @@ describe("emulator: errors as @aws-sdk/client-lambda raises them", () => {
 
         it("for the policy of a version without one, and of a missing version", async () => {
             await publish("no-policy");
-            const noPolicy = await rejectionOf(lambda.send(new GetLayerVersionPolicyCommand({ LayerName: "no-policy", VersionNumber: 1 })));
+            const noPolicy = await rejectionOf(
+                lambda.send(new GetLayerVersionPolicyCommand({ LayerName: "no-policy", VersionNumber: 1 })),
+            );
             expectError(noPolicy, ResourceNotFoundException, 404);
             expect(noPolicy.message).to.equal("No policy is associated with the given resource.");
-            const noVersion = await rejectionOf(lambda.send(new GetLayerVersionPolicyCommand({ LayerName: "no-policy", VersionNumber: 42 })));
+            const noVersion = await rejectionOf(
+                lambda.send(new GetLayerVersionPolicyCommand({ LayerName: "no-policy", VersionNumber: 42 })),
+            );
             expectError(noVersion, ResourceNotFoundException, 404);
         });
 
         it("for a permission on a missing version, and for removing a statement that is not there", async () => {
             expectError(await rejectionOf(grant({ VersionNumber: 42 })), ResourceNotFoundException, 404);
             const error = await rejectionOf(
-                lambda.send(new RemoveLayerVersionPermissionCommand({ LayerName: "errors", VersionNumber: 1, StatementId: "absent" })),
+                lambda.send(
+                    new RemoveLayerVersionPermissionCommand({
+                        LayerName: "errors",
+                        VersionNumber: 1,
+                        StatementId: "absent",
+                    }),
+                ),
             );
             expectError(error, ResourceNotFoundException, 404);
             expect(error.message).to.contain("absent");
@@ -129,7 +149,9 @@ describe("emulator: errors as @aws-sdk/client-lambda raises them", () => {
                 Principal: "*",
             }),
         );
-        const before = await lambda.send(new GetLayerVersionPolicyCommand({ LayerName: "revisions", VersionNumber: 1 }));
+        const before = await lambda.send(
+            new GetLayerVersionPolicyCommand({ LayerName: "revisions", VersionNumber: 1 }),
+        );
         const staleAdd = await rejectionOf(
             lambda.send(
                 new AddLayerVersionPermissionCommand({
@@ -189,7 +211,8 @@ describe("emulator: errors as @aws-sdk/client-lambda raises them", () => {
         const small = await startEmulator({ codeStorageLimitBytes: zip.length * 2 });
         try {
             const client = lambdaClient(small.endpoint);
-            const send = () => client.send(new PublishLayerVersionCommand({ LayerName: "full", Content: { ZipFile: zip } }));
+            const send = () =>
+                client.send(new PublishLayerVersionCommand({ LayerName: "full", Content: { ZipFile: zip } }));
             await send();
             await send();
             expectError(await rejectionOf(send()), CodeStorageExceededException, 400);
@@ -201,15 +224,23 @@ describe("emulator: errors as @aws-sdk/client-lambda raises them", () => {
     describe("InvalidParameterValueException (400)", () => {
         it("for an archive that does not unzip", async () => {
             const error = await rejectionOf(
-                lambda.send(new PublishLayerVersionCommand({ LayerName: "broken", Content: { ZipFile: Buffer.from("not a zip at all") } })),
+                lambda.send(
+                    new PublishLayerVersionCommand({
+                        LayerName: "broken",
+                        Content: { ZipFile: Buffer.from("not a zip at all") },
+                    }),
+                ),
             );
             expectError(error, InvalidParameterValueException, 400);
-            expect(error.message).to.equal("Could not unzip uploaded file. Please check your file, then try to upload again.");
+            expect(error.message).to.equal(
+                "Could not unzip uploaded file. Please check your file, then try to upload again.",
+            );
         });
 
         it("for content that unzips to more than 262,144,000 bytes, judged from the zip's directory", async () => {
             const mebibyteOfZeros = Buffer.alloc(1 << 20);
-            const entries = (count: number) => Array.from({ length: count }, (_, i) => ({ name: `f${i}`, content: mebibyteOfZeros }));
+            const entries = (count: number) =>
+                Array.from({ length: count }, (_, i) => ({ name: `f${i}`, content: mebibyteOfZeros }));
             // 250 MiB is exactly the limit; one MiB more is over it.
             const atLimit = await makeYazlZip(entries(250), true);
             const overLimit = await makeYazlZip(entries(251), true);
@@ -221,26 +252,37 @@ describe("emulator: errors as @aws-sdk/client-lambda raises them", () => {
 
         it("for S3 content, saying the emulator does not support it", async () => {
             const error = await rejectionOf(
-                lambda.send(new PublishLayerVersionCommand({ LayerName: "from-s3", Content: { S3Bucket: "my-bucket", S3Key: "layer.zip" } })),
+                lambda.send(
+                    new PublishLayerVersionCommand({
+                        LayerName: "from-s3",
+                        Content: { S3Bucket: "my-bucket", S3Key: "layer.zip" },
+                    }),
+                ),
             );
             expectError(error, InvalidParameterValueException, 400);
             expect(error.message).to.contain("S3 content (S3Bucket/S3Key) is not supported by the emulator");
         });
 
         it("for content without a ZipFile", async () => {
-            const error = await rejectionOf(lambda.send(new PublishLayerVersionCommand({ LayerName: "empty", Content: {} })));
+            const error = await rejectionOf(
+                lambda.send(new PublishLayerVersionCommand({ LayerName: "empty", Content: {} })),
+            );
             expectError(error, InvalidParameterValueException, 400);
             expect(error.message).to.contain("ZipFile");
         });
 
         it("for an OrganizationId with a principal other than *", async () => {
-            const error = await rejectionOf(grant({ StatementId: "org", Principal: "210987654321", OrganizationId: "o-a1b2c3d4e5" }));
+            const error = await rejectionOf(
+                grant({ StatementId: "org", Principal: "210987654321", OrganizationId: "o-a1b2c3d4e5" }),
+            );
             expectError(error, InvalidParameterValueException, 400);
             expect(error.message).to.contain("OrganizationId");
         });
 
         it("for a Marker this API did not hand out", async () => {
-            const error = await rejectionOf(lambda.send(new ListLayerVersionsCommand({ LayerName: "errors", Marker: "bogus" })));
+            const error = await rejectionOf(
+                lambda.send(new ListLayerVersionsCommand({ LayerName: "errors", Marker: "bogus" })),
+            );
             expectError(error, InvalidParameterValueException, 400);
         });
     });
@@ -250,9 +292,21 @@ describe("emulator: errors as @aws-sdk/client-lambda raises them", () => {
         // declare: the SDK raises a LambdaServiceException whose name is ValidationException.
         const cases: Array<{ member: string; call: () => Promise<unknown>; constraint: string }> = [
             { member: "layerName", call: () => publish("has space"), constraint: "regular expression pattern" },
-            { member: "layerName", call: () => publish("x".repeat(141)), constraint: "length less than or equal to 140" },
-            { member: "description", call: () => publish("v", { Description: "d".repeat(257) }), constraint: "length less than or equal to 256" },
-            { member: "licenseInfo", call: () => publish("v", { LicenseInfo: "l".repeat(513) }), constraint: "length less than or equal to 512" },
+            {
+                member: "layerName",
+                call: () => publish("x".repeat(141)),
+                constraint: "length less than or equal to 140",
+            },
+            {
+                member: "description",
+                call: () => publish("v", { Description: "d".repeat(257) }),
+                constraint: "length less than or equal to 256",
+            },
+            {
+                member: "licenseInfo",
+                call: () => publish("v", { LicenseInfo: "l".repeat(513) }),
+                constraint: "length less than or equal to 512",
+            },
             {
                 member: "compatibleRuntimes",
                 call: () => publish("v", { CompatibleRuntimes: Array(16).fill("nodejs20.x") }),
@@ -273,13 +327,41 @@ describe("emulator: errors as @aws-sdk/client-lambda raises them", () => {
                 call: () => publish("v", { CompatibleArchitectures: ["riscv" as never] }),
                 constraint: "enum value set",
             },
-            { member: "statementId", call: () => grant({ StatementId: "no spaces!" }), constraint: "regular expression pattern" },
-            { member: "statementId", call: () => grant({ StatementId: "s".repeat(101) }), constraint: "length less than or equal to 100" },
-            { member: "action", call: () => grant({ Action: "lambda:InvokeFunction" }), constraint: "regular expression pattern" },
-            { member: "principal", call: () => grant({ Principal: "12345" }), constraint: "regular expression pattern" },
-            { member: "principal", call: () => grant({ Principal: "arn:aws:iam::210987654321:user/bob" }), constraint: "regular expression pattern" },
-            { member: "organizationId", call: () => grant({ OrganizationId: "o-short" }), constraint: "regular expression pattern" },
-            { member: "maxItems", call: () => lambda.send(new ListLayersCommand({ MaxItems: 0 })), constraint: "greater than or equal to 1" },
+            {
+                member: "statementId",
+                call: () => grant({ StatementId: "no spaces!" }),
+                constraint: "regular expression pattern",
+            },
+            {
+                member: "statementId",
+                call: () => grant({ StatementId: "s".repeat(101) }),
+                constraint: "length less than or equal to 100",
+            },
+            {
+                member: "action",
+                call: () => grant({ Action: "lambda:InvokeFunction" }),
+                constraint: "regular expression pattern",
+            },
+            {
+                member: "principal",
+                call: () => grant({ Principal: "12345" }),
+                constraint: "regular expression pattern",
+            },
+            {
+                member: "principal",
+                call: () => grant({ Principal: "arn:aws:iam::210987654321:user/bob" }),
+                constraint: "regular expression pattern",
+            },
+            {
+                member: "organizationId",
+                call: () => grant({ OrganizationId: "o-short" }),
+                constraint: "regular expression pattern",
+            },
+            {
+                member: "maxItems",
+                call: () => lambda.send(new ListLayersCommand({ MaxItems: 0 })),
+                constraint: "greater than or equal to 1",
+            },
             {
                 member: "maxItems",
                 call: () => lambda.send(new ListLayerVersionsCommand({ LayerName: "errors", MaxItems: 51 })),
@@ -292,7 +374,12 @@ describe("emulator: errors as @aws-sdk/client-lambda raises them", () => {
             },
             {
                 member: "arn",
-                call: () => lambda.send(new GetLayerVersionByArnCommand({ Arn: `arn:aws:lambda:eu-north-1:${ACCOUNT_ID}:layer:errors` })),
+                call: () =>
+                    lambda.send(
+                        new GetLayerVersionByArnCommand({
+                            Arn: `arn:aws:lambda:eu-north-1:${ACCOUNT_ID}:layer:errors`,
+                        }),
+                    ),
                 constraint: "regular expression pattern",
             },
         ];
@@ -324,10 +411,15 @@ describe("emulator: errors as @aws-sdk/client-lambda raises them", () => {
     // The SDK never sends a malformed body, so these go over plain HTTP.
     describe("on the wire", () => {
         it("InvalidRequestContentException (400) for a body that is not JSON", async () => {
-            const response = await fetch(`${emulator.endpoint}/2018-10-31/layers/raw/versions`, { method: "POST", body: "{not json" });
+            const response = await fetch(`${emulator.endpoint}/2018-10-31/layers/raw/versions`, {
+                method: "POST",
+                body: "{not json",
+            });
             expect(response.status).to.equal(400);
             expect(response.headers.get("x-amzn-ErrorType")).to.equal("InvalidRequestContentException");
-            expect(((await response.json()) as { message: string }).message).to.match(/^Could not parse request body into json/);
+            expect(((await response.json()) as { message: string }).message).to.match(
+                /^Could not parse request body into json/,
+            );
         });
 
         it("InvalidRequestContentException for a member of the wrong type", async () => {

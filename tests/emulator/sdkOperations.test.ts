@@ -16,7 +16,7 @@ import {
 } from "@aws-sdk/client-lambda";
 import { expect } from "chai";
 import { startEmulator, type RunningEmulator } from "../../emulator";
-import { ACCOUNT_ID, download, lambdaClient, makeZip, rejectionOf, sha256Base64 } from "./helpers";
+import { ACCOUNT_ID, download, lambdaClient, makeZip, rejectionOf, sha256Base64 } from "../helpers/emulator";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -32,8 +32,10 @@ describe("emulator: layer operations through @aws-sdk/client-lambda", () => {
     });
     after(() => emulator.close());
 
-    const publish = (layerName: string, extra: Partial<ConstructorParameters<typeof PublishLayerVersionCommand>[0]> = {}) =>
-        lambda.send(new PublishLayerVersionCommand({ LayerName: layerName, Content: { ZipFile: zip }, ...extra }));
+    const publish = (
+        layerName: string,
+        extra: Partial<ConstructorParameters<typeof PublishLayerVersionCommand>[0]> = {},
+    ) => lambda.send(new PublishLayerVersionCommand({ LayerName: layerName, Content: { ZipFile: zip }, ...extra }));
 
     it("publishes a version and answers 201 with AWS's fields", async () => {
         const published = await publish("shape", {
@@ -78,7 +80,9 @@ describe("emulator: layer operations through @aws-sdk/client-lambda", () => {
     it("gets a version by name, by layer ARN and by version ARN, with a fresh download link", async () => {
         const published = await publish("getter", { Description: "d", CompatibleRuntimes: ["python3.12"] });
         const byName = await lambda.send(new GetLayerVersionCommand({ LayerName: "getter", VersionNumber: 1 }));
-        const byLayerArn = await lambda.send(new GetLayerVersionCommand({ LayerName: published.LayerArn, VersionNumber: 1 }));
+        const byLayerArn = await lambda.send(
+            new GetLayerVersionCommand({ LayerName: published.LayerArn, VersionNumber: 1 }),
+        );
         const byArn = await lambda.send(new GetLayerVersionByArnCommand({ Arn: published.LayerVersionArn }));
         for (const answer of [byName, byLayerArn, byArn]) {
             expect(answer.$metadata.httpStatusCode).to.equal(200);
@@ -92,16 +96,33 @@ describe("emulator: layer operations through @aws-sdk/client-lambda", () => {
     });
 
     it("lists a layer's versions newest first, filtered by runtime and architecture, page by page", async () => {
-        const runtimes: Runtime[][] = [["nodejs20.x"], ["python3.12"], ["nodejs20.x", "python3.12"], ["nodejs20.x"], ["python3.12"]];
+        const runtimes: Runtime[][] = [
+            ["nodejs20.x"],
+            ["python3.12"],
+            ["nodejs20.x", "python3.12"],
+            ["nodejs20.x"],
+            ["python3.12"],
+        ];
         for (const [index, compatible] of runtimes.entries()) {
-            await publish("listed", { CompatibleRuntimes: compatible, CompatibleArchitectures: [index % 2 ? "arm64" : "x86_64"] });
+            await publish("listed", {
+                CompatibleRuntimes: compatible,
+                CompatibleArchitectures: [index % 2 ? "arm64" : "x86_64"],
+            });
         }
         const all = await listAllVersions({ LayerName: "listed", MaxItems: 2 });
         expect(all.versions).to.deep.equal([5, 4, 3, 2, 1]);
         expect(all.pages).to.equal(3);
-        expect((await listAllVersions({ LayerName: "listed", CompatibleRuntime: "nodejs20.x" })).versions).to.deep.equal([4, 3, 1]);
-        expect((await listAllVersions({ LayerName: "listed", CompatibleArchitecture: "arm64" })).versions).to.deep.equal([4, 2]);
-        const both = { LayerName: "listed", CompatibleRuntime: "python3.12" as const, CompatibleArchitecture: "x86_64" as const };
+        expect(
+            (await listAllVersions({ LayerName: "listed", CompatibleRuntime: "nodejs20.x" })).versions,
+        ).to.deep.equal([4, 3, 1]);
+        expect(
+            (await listAllVersions({ LayerName: "listed", CompatibleArchitecture: "arm64" })).versions,
+        ).to.deep.equal([4, 2]);
+        const both = {
+            LayerName: "listed",
+            CompatibleRuntime: "python3.12" as const,
+            CompatibleArchitecture: "x86_64" as const,
+        };
         expect((await listAllVersions(both)).versions).to.deep.equal([5, 3]);
 
         const firstPage = await lambda.send(new ListLayerVersionsCommand({ LayerName: "listed", MaxItems: 1 }));
@@ -113,7 +134,9 @@ describe("emulator: layer operations through @aws-sdk/client-lambda", () => {
             "CompatibleRuntimes",
             "CompatibleArchitectures",
         );
-        expect(firstPage.LayerVersions?.[0].LayerVersionArn).to.equal(`arn:aws:lambda:us-west-2:${ACCOUNT_ID}:layer:listed:5`);
+        expect(firstPage.LayerVersions?.[0].LayerVersionArn).to.equal(
+            `arn:aws:lambda:us-west-2:${ACCOUNT_ID}:layer:listed:5`,
+        );
     });
 
     it("pages on after the marker even when the item it points at was deleted", async () => {
@@ -135,7 +158,13 @@ describe("emulator: layer operations through @aws-sdk/client-lambda", () => {
     it("lists the region's layers with their latest matching version, by name, page by page", async () => {
         const other = lambdaClient(emulator.endpoint, { region: "ap-south-1" });
         const publishThere = (name: string, runtimes: Runtime[]) =>
-            other.send(new PublishLayerVersionCommand({ LayerName: name, Content: { ZipFile: zip }, CompatibleRuntimes: runtimes }));
+            other.send(
+                new PublishLayerVersionCommand({
+                    LayerName: name,
+                    Content: { ZipFile: zip },
+                    CompatibleRuntimes: runtimes,
+                }),
+            );
         await publishThere("zeta", ["java21"]);
         await publishThere("alpha", ["java21"]);
         await publishThere("alpha", ["ruby3.3"]);
@@ -154,7 +183,9 @@ describe("emulator: layer operations through @aws-sdk/client-lambda", () => {
             ["zeta", 1],
         ]);
         expect(layers[0].LayerArn).to.equal(`arn:aws:lambda:ap-south-1:${ACCOUNT_ID}:layer:alpha`);
-        expect(layers[0].LatestMatchingVersion?.LayerVersionArn).to.equal(`arn:aws:lambda:ap-south-1:${ACCOUNT_ID}:layer:alpha:2`);
+        expect(layers[0].LatestMatchingVersion?.LayerVersionArn).to.equal(
+            `arn:aws:lambda:ap-south-1:${ACCOUNT_ID}:layer:alpha:2`,
+        );
 
         const java = await other.send(new ListLayersCommand({ CompatibleRuntime: "java21" }));
         expect(java.Layers?.map((layer) => [layer.LayerName, layer.LatestMatchingVersion?.Version])).to.deep.equal([
@@ -167,9 +198,13 @@ describe("emulator: layer operations through @aws-sdk/client-lambda", () => {
 
     it("keeps each region's layers apart, reading the region from the request's signature", async () => {
         const paris = lambdaClient(emulator.endpoint, { region: "eu-west-3" });
-        const published = await paris.send(new PublishLayerVersionCommand({ LayerName: "regional", Content: { ZipFile: zip } }));
+        const published = await paris.send(
+            new PublishLayerVersionCommand({ LayerName: "regional", Content: { ZipFile: zip } }),
+        );
         expect(published.LayerVersionArn).to.equal(`arn:aws:lambda:eu-west-3:${ACCOUNT_ID}:layer:regional:1`);
-        const error = await rejectionOf(lambda.send(new GetLayerVersionCommand({ LayerName: "regional", VersionNumber: 1 })));
+        const error = await rejectionOf(
+            lambda.send(new GetLayerVersionCommand({ LayerName: "regional", VersionNumber: 1 })),
+        );
         expect(error).to.be.instanceOf(ResourceNotFoundException);
     });
 
@@ -189,11 +224,15 @@ describe("emulator: layer operations through @aws-sdk/client-lambda", () => {
         await publish("deleted");
         const deleted = await lambda.send(new DeleteLayerVersionCommand({ LayerName: "deleted", VersionNumber: 1 }));
         expect(deleted.$metadata.httpStatusCode).to.equal(204);
-        const error = await rejectionOf(lambda.send(new GetLayerVersionCommand({ LayerName: "deleted", VersionNumber: 1 })));
+        const error = await rejectionOf(
+            lambda.send(new GetLayerVersionCommand({ LayerName: "deleted", VersionNumber: 1 })),
+        );
         expect(error).to.be.instanceOf(ResourceNotFoundException);
         const again = await lambda.send(new DeleteLayerVersionCommand({ LayerName: "deleted", VersionNumber: 1 }));
         expect(again.$metadata.httpStatusCode).to.equal(204);
-        const neverExisted = await lambda.send(new DeleteLayerVersionCommand({ LayerName: "no-such-layer", VersionNumber: 7 }));
+        const neverExisted = await lambda.send(
+            new DeleteLayerVersionCommand({ LayerName: "no-such-layer", VersionNumber: 7 }),
+        );
         expect(neverExisted.$metadata.httpStatusCode).to.equal(204);
     });
 
@@ -263,15 +302,24 @@ describe("emulator: layer operations through @aws-sdk/client-lambda", () => {
         const first = await add("one");
         const second = await add("two", first.RevisionId);
         const removed = await lambda.send(
-            new RemoveLayerVersionPermissionCommand({ LayerName: "revoked", VersionNumber: 1, StatementId: "one", RevisionId: second.RevisionId }),
+            new RemoveLayerVersionPermissionCommand({
+                LayerName: "revoked",
+                VersionNumber: 1,
+                StatementId: "one",
+                RevisionId: second.RevisionId,
+            }),
         );
         expect(removed.$metadata.httpStatusCode).to.equal(204);
         const policy = await lambda.send(new GetLayerVersionPolicyCommand({ LayerName: "revoked", VersionNumber: 1 }));
         expect(JSON.parse(policy.Policy as string).Statement.map((s: { Sid: string }) => s.Sid)).to.deep.equal(["two"]);
         expect(policy.RevisionId).to.match(UUID).and.not.equal(second.RevisionId);
 
-        await lambda.send(new RemoveLayerVersionPermissionCommand({ LayerName: "revoked", VersionNumber: 1, StatementId: "two" }));
-        const error = await rejectionOf(lambda.send(new GetLayerVersionPolicyCommand({ LayerName: "revoked", VersionNumber: 1 })));
+        await lambda.send(
+            new RemoveLayerVersionPermissionCommand({ LayerName: "revoked", VersionNumber: 1, StatementId: "two" }),
+        );
+        const error = await rejectionOf(
+            lambda.send(new GetLayerVersionPolicyCommand({ LayerName: "revoked", VersionNumber: 1 })),
+        );
         expect(error).to.be.instanceOf(ResourceNotFoundException);
         expect(error.$metadata.httpStatusCode).to.equal(404);
     });
@@ -288,7 +336,9 @@ describe("emulator: layer operations through @aws-sdk/client-lambda", () => {
         expect(emulator.requestCounts()).to.deep.equal({});
     });
 
-    async function listAllVersions(input: ListLayerVersionsCommandInput): Promise<{ versions: number[]; pages: number }> {
+    async function listAllVersions(
+        input: ListLayerVersionsCommandInput,
+    ): Promise<{ versions: number[]; pages: number }> {
         const versions: number[] = [];
         let pages = 0;
         let marker: string | undefined;

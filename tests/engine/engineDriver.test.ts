@@ -4,14 +4,25 @@
  * dynamic-provider host through Configure, Check, Diff, Create, Read, Update and Delete.
  */
 import { expect } from "chai";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { DiagnosticLog } from "../../engine/diagnostics";
 import {
-    CapturedResource, captureResources, ConfigureResult, installPackedProgram, InstalledProgram, loadPulumiModules,
-    PropertyMap, ProviderHost, ProviderRpcError, resolvePulumiVersion, serializeDynamicResource, startEngineStub,
-    startProviderHost, UNKNOWN,
+    CapturedResource,
+    captureResources,
+    ConfigureResult,
+    installPackedProgram,
+    InstalledProgram,
+    loadPulumiModules,
+    PropertyMap,
+    ProviderHost,
+    ProviderRpcError,
+    resolvePulumiVersion,
+    serializeDynamicResource,
+    startEngineStub,
+    startProviderHost,
+    UNKNOWN,
 } from "../../engine";
 
 const PROJECT = "tinyproj";
@@ -247,12 +258,14 @@ describe("engine harness (self-test with a throwaway dynamic provider)", functio
             const error = await captureResources(program.dir, "leaky.js").catch((e: Error) => e);
             expect(error).to.be.instanceOf(Error);
             expect((error as Error).message).to.include(
-                'package.json export path for "tiny-dynamic-provider/internal.js" not found');
+                'package.json export path for "tiny-dynamic-provider/internal.js" not found',
+            );
         });
 
         it("names the registered resources when asked for one that does not exist", async () => {
             const error = await serializeDynamicResource(program.dir, "index.js", "fourth", {
-                project: PROJECT, config: PROGRAM_CONFIG,
+                project: PROJECT,
+                config: PROGRAM_CONFIG,
             }).catch((e: Error) => e);
             expect(error).to.be.instanceOf(Error);
             expect((error as Error).message).to.include("first (pulumi-nodejs:dynamic:Resource)");
@@ -263,7 +276,10 @@ describe("engine harness (self-test with a throwaway dynamic provider)", functio
         it("runs the program's SDK host, which declares no secrets and no preview support", () => {
             expect(host.pluginVersion).to.equal(loadPulumiModules(program.dir).version);
             expect(configured).to.deep.equal({
-                acceptSecrets: false, supportsPreview: false, acceptResources: false, acceptOutputs: false,
+                acceptSecrets: false,
+                supportsPreview: false,
+                acceptResources: false,
+                acceptOutputs: false,
             });
         });
 
@@ -281,18 +297,28 @@ describe("engine harness (self-test with a throwaway dynamic provider)", functio
             expect(created.properties.__provider).to.equal(first.inputs.__provider);
             // greeting went through Configure as a secret; region through PULUMI_CONFIG.
             expect(withoutProvider(created.properties)).to.deep.equal({
-                label: "one", size: 1, greeting: "hello", region: "eu-west-1",
+                label: "one",
+                size: 1,
+                greeting: "hello",
+                region: "eu-west-1",
             });
         });
 
         it("diff compares the old outputs with the new inputs", async () => {
             const { id, inputs, properties } = await createFirst();
-            expect(await host.diff(id, first.urn, properties, inputs))
-                .to.deep.equal({ changes: "none", replaces: [], deleteBeforeReplace: false });
-            expect(await host.diff(id, first.urn, properties, { ...inputs, size: 5 }))
-                .to.deep.equal({ changes: "some", replaces: [], deleteBeforeReplace: false });
-            expect(await host.diff(id, first.urn, properties, { ...inputs, label: "uno", deleteFirst: true }))
-                .to.deep.equal({ changes: "some", replaces: ["label"], deleteBeforeReplace: true });
+            expect(await host.diff(id, first.urn, properties, inputs)).to.deep.equal({
+                changes: "none",
+                replaces: [],
+                deleteBeforeReplace: false,
+            });
+            expect(await host.diff(id, first.urn, properties, { ...inputs, size: 5 })).to.deep.equal({
+                changes: "some",
+                replaces: [],
+                deleteBeforeReplace: false,
+            });
+            expect(
+                await host.diff(id, first.urn, properties, { ...inputs, label: "uno", deleteFirst: true }),
+            ).to.deep.equal({ changes: "some", replaces: ["label"], deleteBeforeReplace: true });
         });
 
         it("diff does not replace a resource only because its __provider changed", async () => {
@@ -306,7 +332,11 @@ describe("engine harness (self-test with a throwaway dynamic provider)", functio
             const updated = await host.update(id, first.urn, properties, { ...inputs, size: 5 }, { oldInputs: inputs });
             expect(updated.properties.__provider).to.equal(first.inputs.__provider);
             expect(withoutProvider(updated.properties)).to.deep.equal({
-                label: "one", size: 5, greeting: "hello", region: "eu-west-1", updated: true,
+                label: "one",
+                size: 5,
+                greeting: "hello",
+                region: "eu-west-1",
+                updated: true,
             });
         });
 
@@ -328,25 +358,29 @@ describe("engine harness (self-test with a throwaway dynamic provider)", functio
         });
 
         it("rejects with the provider's message when it throws, in create and in check", async () => {
-            const created = await host.create(first.urn, { ...first.inputs, label: "boom", explode: true })
+            const created = await host
+                .create(first.urn, { ...first.inputs, label: "boom", explode: true })
                 .catch((e: unknown) => e);
             expect(created).to.be.instanceOf(ProviderRpcError);
             expect((created as ProviderRpcError).message).to.equal("create exploded for boom");
             expect((created as ProviderRpcError).method).to.equal("create");
-            const checked = await host.check(first.urn, {}, { ...first.inputs, label: "throw-in-check" })
+            const checked = await host
+                .check(first.urn, {}, { ...first.inputs, label: "throw-in-check" })
                 .catch((e: unknown) => e);
             expect((checked as Error).message).to.equal("check refused label throw-in-check");
         });
 
         it("fails a create whose outputs hold undefined, after the provider has run", async () => {
-            const error = await host.create(first.urn, { ...first.inputs, label: "hollow", undefinedOutput: true })
+            const error = await host
+                .create(first.urn, { ...first.inputs, label: "hollow", undefinedOutput: true })
                 .catch((e: unknown) => e);
             expect((error as Error).message).to.include("Unexpected struct type");
             await host.waitForDiagnostic((d) => d.message === "creating hollow");
         });
 
         it("rejects an empty id from create, as the engine does", async () => {
-            const error = await host.create(first.urn, { ...first.inputs, label: "nameless", noId: true })
+            const error = await host
+                .create(first.urn, { ...first.inputs, label: "nameless", noId: true })
                 .catch((e: unknown) => e);
             expect((error as Error).message).to.include("returned empty resource.ID");
         });
@@ -360,8 +394,12 @@ describe("engine harness (self-test with a throwaway dynamic provider)", functio
 
         it("records every call with its plain request and response", async () => {
             await createFirst({ label: "recorded" });
-            const create = host.calls.find((call) => call.method === "create" && call.response !== undefined &&
-                (call.request.properties as PropertyMap).label === "recorded");
+            const create = host.calls.find(
+                (call) =>
+                    call.method === "create" &&
+                    call.response !== undefined &&
+                    (call.request.properties as PropertyMap).label === "recorded",
+            );
             expect(create?.response).to.deep.include({ id: "tiny-recorded" });
             const configure = host.calls.find((call) => call.method === "configure");
             expect(configure?.request.args).to.have.nested.property("tinyproj:greeting.value", "hello");
@@ -391,7 +429,8 @@ describe("engine harness (self-test with a throwaway dynamic provider)", functio
                     .setMessage("disk almost full")
                     .setUrn(first.urn);
                 await new Promise<void>((resolve, reject) =>
-                    client.log(request, (error) => (error ? reject(error) : resolve())));
+                    client.log(request, (error) => (error ? reject(error) : resolve())),
+                );
                 expect(log.entries).to.deep.equal([
                     { source: "engine-log", severity: "warning", message: "disk almost full", urn: first.urn },
                 ]);

@@ -6,9 +6,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
-import { AddLayerVersionPermissionCommand, DeleteLayerVersionCommand, ListLayerVersionsCommand } from "@aws-sdk/client-lambda";
+import {
+    AddLayerVersionPermissionCommand,
+    DeleteLayerVersionCommand,
+    ListLayerVersionsCommand,
+} from "@aws-sdk/client-lambda";
 import { EngineStack, serializeDynamicResource, UNKNOWN } from "../../engine";
-import { useInstalledExample } from "./installedExample";
+import { useInstalledExample } from "../helpers/installedExample";
 
 const PROJECT = "lambda-layer-basic";
 
@@ -18,7 +22,11 @@ describe("LayerVersion through Pulumi's dynamic-provider host (engine path)", fu
     /** A stack of the basic example whose layer has its own name. */
     function stackFor(layerName: string): EngineStack {
         const config = { [`${PROJECT}:layerName`]: layerName };
-        return new EngineStack(example.host, { dir: example.program.dir, entry: "index.js", capture: { project: PROJECT, config } });
+        return new EngineStack(example.host, {
+            dir: example.program.dir,
+            entry: "index.js",
+            capture: { project: PROJECT, config },
+        });
     }
 
     async function versionsOf(layerName: string): Promise<number[]> {
@@ -47,7 +55,9 @@ describe("LayerVersion through Pulumi's dynamic-provider host (engine path)", fu
             expect(replaced.properties).to.deep.equal(["sourceHash"]);
             expect(await versionsOf(layerName), "create-before-delete removed the old version").to.deep.equal([2]);
 
-            stack.setConfig({ [`${PROJECT}:permissions`]: JSON.stringify([{ statementId: "partner", principal: "210987654321" }]) });
+            stack.setConfig({
+                [`${PROJECT}:permissions`]: JSON.stringify([{ statementId: "partner", principal: "210987654321" }]),
+            });
             const [updated] = await stack.up();
             expect(updated.op).to.equal("update");
             expect(updated.properties).to.include("permissions");
@@ -55,21 +65,33 @@ describe("LayerVersion through Pulumi's dynamic-provider host (engine path)", fu
 
             await example.lambda.send(
                 new AddLayerVersionPermissionCommand({
-                    LayerName: layerName, VersionNumber: 2, StatementId: "intruder", Action: "lambda:GetLayerVersion", Principal: "*",
+                    LayerName: layerName,
+                    VersionNumber: 2,
+                    StatementId: "intruder",
+                    Action: "lambda:GetLayerVersion",
+                    Principal: "*",
                 }),
             );
             example.emulator.resetRequestCounts();
             const [drift] = await stack.refresh();
-            expect(example.emulator.requestCounts(), "refresh makes two calls per layer").to.deep.equal({ GetLayerVersionByArn: 1, GetLayerVersionPolicy: 1 });
+            expect(example.emulator.requestCounts(), "refresh makes two calls per layer").to.deep.equal({
+                GetLayerVersionByArn: 1,
+                GetLayerVersionPolicy: 1,
+            });
             expect(drift.op).to.equal("refresh-changed");
             expect(drift.properties).to.include("permissions");
             const [restored] = await stack.up();
             expect(restored.op).to.equal("update");
-            expect(stack.state.get("greeting")!.outputs.permissions).to.deep.equal([{ statementId: "partner", principal: "210987654321" }]);
+            expect(stack.state.get("greeting")!.outputs.permissions).to.deep.equal([
+                { statementId: "partner", principal: "210987654321" },
+            ]);
 
             await example.lambda.send(new DeleteLayerVersionCommand({ LayerName: layerName, VersionNumber: 2 }));
             expect((await stack.refresh()).map((event) => event.op)).to.deep.equal(["refresh-gone"]);
-            expect((await stack.up()).map((event) => event.op), "the next up publishes again").to.deep.equal(["create"]);
+            expect(
+                (await stack.up()).map((event) => event.op),
+                "the next up publishes again",
+            ).to.deep.equal(["create"]);
             expect(await versionsOf(layerName)).to.deep.equal([3]);
         } finally {
             fs.writeFileSync(greeting, original);
@@ -97,7 +119,9 @@ describe("LayerVersion through Pulumi's dynamic-provider host (engine path)", fu
         await stack.up();
         const old = stack.state.get("greeting")!;
         const captured = await serializeDynamicResource(example.program.dir, "index.js", "greeting", {
-            project: PROJECT, preview: true, config: { [`${PROJECT}:layerName`]: "engine-preview" },
+            project: PROJECT,
+            preview: true,
+            config: { [`${PROJECT}:layerName`]: "engine-preview" },
         });
         const news = { ...captured.inputs, description: UNKNOWN, source: UNKNOWN };
         const checked = await example.host.check(captured.urn, old.inputs, news);
@@ -110,7 +134,9 @@ describe("LayerVersion through Pulumi's dynamic-provider host (engine path)", fu
     });
 
     it("serializes a small provider that loads the installed package at call time", async () => {
-        const captured = await serializeDynamicResource(example.program.dir, "index.js", "greeting", { project: PROJECT });
+        const captured = await serializeDynamicResource(example.program.dir, "index.js", "greeting", {
+            project: PROJECT,
+        });
         const serialized = captured.inputs.__provider as string;
         expect(serialized).to.include('require("pulumi-lambda-layer/provider")');
         expect(serialized).to.not.include("LambdaClient");

@@ -15,7 +15,7 @@ import {
 } from "@aws-sdk/client-lambda";
 import { LayerVersionProvider } from "../../provider";
 import type { LayerVersionInputs, LayerVersionOutputs } from "../../provider/types";
-import { downloadLayerZip, makeTree, useEmulator, writeTree } from "./fixtures";
+import { downloadLayerZip, makeTree, useEmulator, writeTree } from "../helpers/fixtures";
 
 const provider = new LayerVersionProvider();
 
@@ -99,7 +99,11 @@ describe("LayerVersionProvider lifecycle (emulator, real SDK)", () => {
         ];
         const first = await checkAndCreate({ layerName: "lifecycle-replace", source: { path: dir }, permissions });
         writeTree(dir, { "node_modules/greeting/index.js": "exports.greet = () => 'changed';\n" });
-        const checked = await provider.check(first.outs, { layerName: "lifecycle-replace", source: { path: dir }, permissions } as LayerVersionInputs);
+        const checked = await provider.check(first.outs, {
+            layerName: "lifecycle-replace",
+            source: { path: dir },
+            permissions,
+        } as LayerVersionInputs);
         const diff = await provider.diff!(first.id, first.outs, checked.inputs!);
         expect(diff.changes).to.equal(true);
         expect(diff.replaces).to.deep.equal(["sourceHash"]);
@@ -132,12 +136,19 @@ describe("LayerVersionProvider lifecycle (emulator, real SDK)", () => {
         const { id, outs } = await checkAndCreate(news);
         await emulator.client.send(
             new AddLayerVersionPermissionCommand({
-                LayerName: "lifecycle-drift", VersionNumber: 1, StatementId: "intruder",
-                Action: "lambda:GetLayerVersion", Principal: "*",
+                LayerName: "lifecycle-drift",
+                VersionNumber: 1,
+                StatementId: "intruder",
+                Action: "lambda:GetLayerVersion",
+                Principal: "*",
             }),
         );
         await emulator.client.send(
-            new RemoveLayerVersionPermissionCommand({ LayerName: "lifecycle-drift", VersionNumber: 1, StatementId: "partner" }),
+            new RemoveLayerVersionPermissionCommand({
+                LayerName: "lifecycle-drift",
+                VersionNumber: 1,
+                StatementId: "partner",
+            }),
         );
         emulator.resetCounts();
         const refreshed = await provider.read!(id, outs);
@@ -182,10 +193,13 @@ describe("LayerVersionProvider lifecycle (emulator, real SDK)", () => {
 
     it("deletes the new version when a permission fails after the publish (transactional create)", async () => {
         const dir = makeTree(LAYER_TREE);
-        const checked = await provider.check({} as LayerVersionInputs, {
-            layerName: "lifecycle-transactional",
-            source: { path: dir },
-        } as LayerVersionInputs);
+        const checked = await provider.check(
+            {} as LayerVersionInputs,
+            {
+                layerName: "lifecycle-transactional",
+                source: { path: dir },
+            } as LayerVersionInputs,
+        );
         // A principal that check would refuse, handed straight to create, makes the emulator refuse the grant.
         const inputs = { ...checked.inputs!, permissions: [{ statementId: "bad", principal: "not-an-account" }] };
         const failure = await provider.create(inputs).then(
@@ -195,15 +209,20 @@ describe("LayerVersionProvider lifecycle (emulator, real SDK)", () => {
         expect(failure?.message).to.include('layer "lifecycle-transactional"');
         expect(failure?.message).to.include("AddLayerVersionPermission");
         expect(failure?.message).to.include("ValidationException");
-        const listed = await emulator.client.send(new ListLayerVersionsCommand({ LayerName: "lifecycle-transactional" }));
+        const listed = await emulator.client.send(
+            new ListLayerVersionsCommand({ LayerName: "lifecycle-transactional" }),
+        );
         expect(listed.LayerVersions ?? []).to.deep.equal([]);
     });
 
     it("names the layer, operation, AWS error code and request id when the service refuses", async () => {
-        const checked = await provider.check({} as LayerVersionInputs, {
-            layerName: "lifecycle-s3",
-            s3: { bucket: "some-bucket", key: "layer.zip" },
-        } as LayerVersionInputs);
+        const checked = await provider.check(
+            {} as LayerVersionInputs,
+            {
+                layerName: "lifecycle-s3",
+                s3: { bucket: "some-bucket", key: "layer.zip" },
+            } as LayerVersionInputs,
+        );
         const failure = await provider.create(checked.inputs!).then(
             () => undefined,
             (error: Error) => error,

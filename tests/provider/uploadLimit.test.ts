@@ -5,11 +5,11 @@ import { randomBytes } from "node:crypto";
 import { expect } from "chai";
 import { LayerVersionProvider } from "../../provider";
 import type { LayerVersionInputs } from "../../provider/types";
-import { listSourceFiles } from "../../provider/sourceFiles";
-import { writeLayerZip } from "../../provider/zipWriter";
-import { measuredZipSize, zipSizeBound } from "../../provider/zipSize";
-import { DIRECT_UPLOAD_MAX_ZIP_BYTES } from "../../provider/limits";
-import { removeTempDirs, tempDir, writeTree } from "../unit/fileTrees";
+import { listSourceFiles } from "../../provider/listing/sourceFiles";
+import { writeLayerZip } from "../../provider/zip/zipWriter";
+import { measuredZipSize, zipSizeBound } from "../../provider/zip/zipSize";
+import { DIRECT_UPLOAD_MAX_ZIP_BYTES } from "../../provider/rules/limits";
+import { removeTempDirs, tempDir, writeTree } from "../helpers/fileTrees";
 
 const MEBIBYTE = 1024 * 1024;
 
@@ -21,8 +21,10 @@ describe("direct-upload limit of a source tree, at check", () => {
         const dir = writeTree(tempDir(), {
             "random.bin": randomBytes(3 * MEBIBYTE),
             "text.js": "module.exports = 1;\n".repeat(5000),
-            "empty": "",
-            ...Object.fromEntries(Array.from({ length: 300 }, (_, index) => [`many/file-${index}.txt`, randomBytes(index)])),
+            empty: "",
+            ...Object.fromEntries(
+                Array.from({ length: 300 }, (_, index) => [`many/file-${index}.txt`, randomBytes(index)]),
+            ),
         });
         const files = listSourceFiles({ path: dir, prefix: "nodejs/" }, "/");
         const { bytes } = await writeLayerZip(files, path.join(tempDir(), "layer.zip"));
@@ -31,16 +33,28 @@ describe("direct-upload limit of a source tree, at check", () => {
     });
 
     it("is exact for incompressible content but for the zip64 end records, written only past 65,534 files", async () => {
-        const dir = writeTree(tempDir(), Object.fromEntries(Array.from({ length: 50 }, (_, index) => [`bin/${index}.bin`, randomBytes(1000 + index)])));
+        const dir = writeTree(
+            tempDir(),
+            Object.fromEntries(
+                Array.from({ length: 50 }, (_, index) => [`bin/${index}.bin`, randomBytes(1000 + index)]),
+            ),
+        );
         const files = listSourceFiles({ path: dir }, "/");
         const { bytes } = await writeLayerZip(files, path.join(tempDir(), "layer.zip"));
         expect(zipSizeBound(files) - bytes).to.equal(56 + 20);
     });
 
     it("measures the same content twice at once, as two layers built from one folder do, and remembers one size", async () => {
-        const files = listSourceFiles({ path: writeTree(tempDir(), { "a.txt": "a".repeat(10_000), "b.bin": randomBytes(5000) }) }, "/");
+        const files = listSourceFiles(
+            { path: writeTree(tempDir(), { "a.txt": "a".repeat(10_000), "b.bin": randomBytes(5000) }) },
+            "/",
+        );
         const sourceHash = `concurrent-${Date.now()}`;
-        const sizes = await Promise.all([measuredZipSize(files, sourceHash), measuredZipSize(files, sourceHash), measuredZipSize(files, sourceHash)]);
+        const sizes = await Promise.all([
+            measuredZipSize(files, sourceHash),
+            measuredZipSize(files, sourceHash),
+            measuredZipSize(files, sourceHash),
+        ]);
         const { bytes } = await writeLayerZip(files, path.join(tempDir(), "layer.zip"));
         expect(sizes).to.deep.equal([bytes, bytes, bytes]);
         const memoDirectory = path.join(process.env.PULUMI_LAMBDA_LAYER_CACHE_DIR!, "zip-sizes-v2");
@@ -49,7 +63,10 @@ describe("direct-upload limit of a source tree, at check", () => {
 
     it("refuses, naming source.path, the size, the limit and the s3 route, a tree whose zip is over 50 MB", async () => {
         const dir = writeTree(tempDir(), { "a.bin": randomBytes(26 * MEBIBYTE), "b.bin": randomBytes(26 * MEBIBYTE) });
-        const checked = await provider.check({} as LayerVersionInputs, { layerName: "too-big", source: { path: dir } } as LayerVersionInputs);
+        const checked = await provider.check(
+            {} as LayerVersionInputs,
+            { layerName: "too-big", source: { path: dir } } as LayerVersionInputs,
+        );
         expect(checked.failures).to.have.length(1);
         const [failure] = checked.failures!;
         expect(failure.property).to.equal("source.path");

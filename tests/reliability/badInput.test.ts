@@ -11,10 +11,10 @@ import { promisify } from "node:util";
 import { expect } from "chai";
 import JSZip from "jszip";
 import { ZipFile } from "yazl";
-import { RUNTIMES } from "../../provider/limits";
+import { RUNTIMES } from "../../provider/rules/limits";
 import type { InputFailure, LayerVersionInputs } from "../../provider/types";
-import { writeTree } from "../unit/fileTrees";
-import { provider, setEnvironment, tempDir } from "./helpers";
+import { writeTree } from "../helpers/fileTrees";
+import { provider, setEnvironment, tempDir } from "../helpers/reliability";
 
 /** One bad input: the inputs, the property the failure must name, and what its reason must say. */
 interface BadInput {
@@ -49,63 +49,311 @@ const UNZIPPED_LIMIT = "262144000";
 
 function casesFor(f: Fixtures): BadInput[] {
     const source = { path: f.good };
-    const withPermission = (permission: Record<string, unknown>) => () => ({ layerName: "bad", source, permissions: [permission] });
+    const withPermission = (permission: Record<string, unknown>) => () => ({
+        layerName: "bad",
+        source,
+        permissions: [permission],
+    });
     const withContent = (content: Record<string, unknown>) => () => ({ layerName: "bad", ...content });
     return [
-        { name: "layerName missing", news: () => ({ source }), property: "layerName", reason: ["is required", "1-140 characters"] },
-        { name: "layerName empty", news: () => ({ layerName: "", source }), property: "layerName", reason: ["empty", "at least 1"] },
-        { name: "layerName of 141 characters", news: () => ({ layerName: "x".repeat(141), source }), property: "layerName", reason: ["141 characters", "at most 140"] },
-        { name: "layerName with a space and !", news: () => ({ layerName: "my layer!", source }), property: "layerName", reason: ["[a-zA-Z0-9-_]"] },
-        { name: "description of 257 characters", news: () => ({ layerName: "bad", source, description: "d".repeat(257) }), property: "description", reason: ["257 characters", "at most 256"] },
-        { name: "licenseInfo of 513 characters", news: () => ({ layerName: "bad", source, licenseInfo: "l".repeat(513) }), property: "licenseInfo", reason: ["513 characters", "at most 512"] },
-        { name: "an unknown runtime", news: () => ({ layerName: "bad", source, compatibleRuntimes: ["cobol85"] }), property: "compatibleRuntimes[0]", reason: ['"cobol85" is not a Lambda runtime', "nodejs20.x"] },
-        { name: "16 runtimes", news: () => ({ layerName: "bad", source, compatibleRuntimes: RUNTIMES.slice(0, 16) }), property: "compatibleRuntimes", reason: ["16 entries", "at most 15"] },
-        { name: "a repeated runtime", news: () => ({ layerName: "bad", source, compatibleRuntimes: ["nodejs20.x", "nodejs20.x"] }), property: "compatibleRuntimes[1]", reason: ["may appear only once"] },
-        { name: "an unknown architecture", news: () => ({ layerName: "bad", source, compatibleArchitectures: ["mips"] }), property: "compatibleArchitectures[0]", reason: ['"mips" is not a Lambda architecture', "arm64, x86_64"] },
-        { name: "3 architectures", news: () => ({ layerName: "bad", source, compatibleArchitectures: ["x86_64", "arm64", "x86_64"] }), property: "compatibleArchitectures", reason: ["3 entries", "at most 2"] },
-        { name: "statementId empty", news: withPermission({ ...PERMISSION, statementId: "" }), property: "permissions[0].statementId", reason: ["empty", "at least 1"] },
-        { name: "statementId of 101 characters", news: withPermission({ ...PERMISSION, statementId: "s".repeat(101) }), property: "permissions[0].statementId", reason: ["101 characters", "at most 100"] },
-        { name: "statementId with a space", news: withPermission({ ...PERMISSION, statementId: "a b" }), property: "permissions[0].statementId", reason: ["[a-zA-Z0-9-_]"] },
-        { name: "principal missing", news: withPermission({ statementId: "s" }), property: "permissions[0].principal", reason: ["is required", "12-digit account id"] },
-        { name: "principal of 5 digits", news: withPermission({ ...PERMISSION, principal: "12345" }), property: "permissions[0].principal", reason: ['"12345"', "12-digit account id"] },
-        { name: "principal root ARN with a short account", news: withPermission({ ...PERMISSION, principal: "arn:aws:iam::12345:root" }), property: "permissions[0].principal", reason: ["arn:aws:iam::<12-digit account id>:root"] },
-        { name: "principal that is a role", news: withPermission({ ...PERMISSION, principal: "arn:aws:iam::210987654321:role/x" }), property: "permissions[0].principal", reason: ["12-digit account id"] },
-        { name: "organizationId too short", news: withPermission({ statementId: "org", principal: "*", organizationId: "o-short" }), property: "permissions[0].organizationId", reason: ["o-[a-z0-9]{10,32}"] },
-        { name: "organizationId with upper case", news: withPermission({ statementId: "org", principal: "*", organizationId: "o-ABCDEFGHIJ" }), property: "permissions[0].organizationId", reason: ["o-[a-z0-9]{10,32}"] },
-        { name: "organizationId with an account principal", news: withPermission({ ...PERMISSION, organizationId: "o-abcdefghij" }), property: "permissions[0].organizationId", reason: ['only allowed with principal "*"', '"210987654321"'] },
+        {
+            name: "layerName missing",
+            news: () => ({ source }),
+            property: "layerName",
+            reason: ["is required", "1-140 characters"],
+        },
+        {
+            name: "layerName empty",
+            news: () => ({ layerName: "", source }),
+            property: "layerName",
+            reason: ["empty", "at least 1"],
+        },
+        {
+            name: "layerName of 141 characters",
+            news: () => ({ layerName: "x".repeat(141), source }),
+            property: "layerName",
+            reason: ["141 characters", "at most 140"],
+        },
+        {
+            name: "layerName with a space and !",
+            news: () => ({ layerName: "my layer!", source }),
+            property: "layerName",
+            reason: ["[a-zA-Z0-9-_]"],
+        },
+        {
+            name: "description of 257 characters",
+            news: () => ({ layerName: "bad", source, description: "d".repeat(257) }),
+            property: "description",
+            reason: ["257 characters", "at most 256"],
+        },
+        {
+            name: "licenseInfo of 513 characters",
+            news: () => ({ layerName: "bad", source, licenseInfo: "l".repeat(513) }),
+            property: "licenseInfo",
+            reason: ["513 characters", "at most 512"],
+        },
+        {
+            name: "an unknown runtime",
+            news: () => ({ layerName: "bad", source, compatibleRuntimes: ["cobol85"] }),
+            property: "compatibleRuntimes[0]",
+            reason: ['"cobol85" is not a Lambda runtime', "nodejs20.x"],
+        },
+        {
+            name: "16 runtimes",
+            news: () => ({ layerName: "bad", source, compatibleRuntimes: RUNTIMES.slice(0, 16) }),
+            property: "compatibleRuntimes",
+            reason: ["16 entries", "at most 15"],
+        },
+        {
+            name: "a repeated runtime",
+            news: () => ({ layerName: "bad", source, compatibleRuntimes: ["nodejs20.x", "nodejs20.x"] }),
+            property: "compatibleRuntimes[1]",
+            reason: ["may appear only once"],
+        },
+        {
+            name: "an unknown architecture",
+            news: () => ({ layerName: "bad", source, compatibleArchitectures: ["mips"] }),
+            property: "compatibleArchitectures[0]",
+            reason: ['"mips" is not a Lambda architecture', "arm64, x86_64"],
+        },
+        {
+            name: "3 architectures",
+            news: () => ({ layerName: "bad", source, compatibleArchitectures: ["x86_64", "arm64", "x86_64"] }),
+            property: "compatibleArchitectures",
+            reason: ["3 entries", "at most 2"],
+        },
+        {
+            name: "statementId empty",
+            news: withPermission({ ...PERMISSION, statementId: "" }),
+            property: "permissions[0].statementId",
+            reason: ["empty", "at least 1"],
+        },
+        {
+            name: "statementId of 101 characters",
+            news: withPermission({ ...PERMISSION, statementId: "s".repeat(101) }),
+            property: "permissions[0].statementId",
+            reason: ["101 characters", "at most 100"],
+        },
+        {
+            name: "statementId with a space",
+            news: withPermission({ ...PERMISSION, statementId: "a b" }),
+            property: "permissions[0].statementId",
+            reason: ["[a-zA-Z0-9-_]"],
+        },
+        {
+            name: "principal missing",
+            news: withPermission({ statementId: "s" }),
+            property: "permissions[0].principal",
+            reason: ["is required", "12-digit account id"],
+        },
+        {
+            name: "principal of 5 digits",
+            news: withPermission({ ...PERMISSION, principal: "12345" }),
+            property: "permissions[0].principal",
+            reason: ['"12345"', "12-digit account id"],
+        },
+        {
+            name: "principal root ARN with a short account",
+            news: withPermission({ ...PERMISSION, principal: "arn:aws:iam::12345:root" }),
+            property: "permissions[0].principal",
+            reason: ["arn:aws:iam::<12-digit account id>:root"],
+        },
+        {
+            name: "principal that is a role",
+            news: withPermission({ ...PERMISSION, principal: "arn:aws:iam::210987654321:role/x" }),
+            property: "permissions[0].principal",
+            reason: ["12-digit account id"],
+        },
+        {
+            name: "organizationId too short",
+            news: withPermission({ statementId: "org", principal: "*", organizationId: "o-short" }),
+            property: "permissions[0].organizationId",
+            reason: ["o-[a-z0-9]{10,32}"],
+        },
+        {
+            name: "organizationId with upper case",
+            news: withPermission({ statementId: "org", principal: "*", organizationId: "o-ABCDEFGHIJ" }),
+            property: "permissions[0].organizationId",
+            reason: ["o-[a-z0-9]{10,32}"],
+        },
+        {
+            name: "organizationId with an account principal",
+            news: withPermission({ ...PERMISSION, organizationId: "o-abcdefghij" }),
+            property: "permissions[0].organizationId",
+            reason: ['only allowed with principal "*"', '"210987654321"'],
+        },
         {
             name: "duplicate statement ids",
-            news: () => ({ layerName: "bad", source, permissions: [PERMISSION, { statementId: "partner", principal: "*" }] }),
+            news: () => ({
+                layerName: "bad",
+                source,
+                permissions: [PERMISSION, { statementId: "partner", principal: "*" }],
+            }),
             property: "permissions[1].statementId",
             reason: ['"partner" repeats permissions[0].statementId', "only once"],
         },
-        { name: "a region that does not exist", news: () => ({ layerName: "bad", source, region: "mars-north-1x" }), property: "region", reason: ["AWS region code such as us-east-1"] },
-        { name: "none of source, zipFile, s3", news: () => ({ layerName: "bad" }), property: "source, zipFile, s3", reason: ["exactly one of", "none was given"] },
-        { name: "both source and zipFile", news: withContent({ source, zipFile: f.notAZip }), property: "source, zipFile", reason: ["exactly one of", "source and zipFile were given"] },
-        { name: "all of source, zipFile and s3", news: withContent({ source, zipFile: f.notAZip, s3: { bucket: "bucket", key: "k" } }), property: "source, zipFile, s3", reason: ["exactly one of"] },
-        { name: "an S3 bucket of 2 characters", news: withContent({ s3: { bucket: "ab", key: "layer.zip" } }), property: "s3.bucket", reason: ["at least 3"] },
-        { name: "an S3 key of 1025 characters", news: withContent({ s3: { bucket: "bucket", key: "k".repeat(1025) } }), property: "s3.key", reason: ["1025 characters", "at most 1024"] },
-        { name: "a misspelt input", news: () => ({ layerName: "bad", source, descripton: "typo" }), property: "descripton", reason: ["not an input of LayerVersion", "description"] },
-        { name: "retainOnDelete as a string", news: () => ({ layerName: "bad", source, retainOnDelete: "yes" }), property: "retainOnDelete", reason: ["true or false"] },
-        { name: "source.path missing", news: withContent({ source: { path: f.missing } }), property: "source.path", reason: [f.missing, "cannot be read", "ENOENT"] },
-        { name: "source.path a file", news: withContent({ source: { path: f.file } }), property: "source.path", reason: ["is not a directory", "zipFile"] },
-        { name: "a glob that matches nothing", news: withContent({ source: { path: f.good, include: ["**/*.py"] } }), property: "source.include", reason: ["no files", "**/*.py", "at least one file"] },
-        { name: "a glob that climbs out", news: withContent({ source: { path: f.good, include: ["../**"] } }), property: "source.include", reason: ["must stay inside source.path", '".."'] },
-        { name: "a prefix that climbs out", news: withContent({ source: { path: f.good, prefix: "../up" } }), property: "source.prefix", reason: ["has a .. segment", "relative POSIX path"] },
-        { name: "an absolute prefix", news: withContent({ source: { path: f.good, prefix: "/opt/nodejs" } }), property: "source.prefix", reason: ["starts with /"] },
-        { name: "a broken symlink", news: withContent({ source: { path: f.brokenLink } }), property: "source.path", reason: ["dangling.js is a broken symlink", "points to"] },
-        { name: "a symlink to itself", news: withContent({ source: { path: f.selfLoop } }), property: "source.path", reason: ["self is a symlink loop"] },
-        { name: "a symlink to a directory that contains it", news: withContent({ source: { path: f.directoryLoop } }), property: "source.path", reason: ["lib/again is a symlink loop", "a directory that contains it"] },
-        { name: "a symlink that leaves source.path", news: withContent({ source: { path: f.escapingLink } }), property: "source.path", reason: ["aws-credentials", "outside source.path", "followSymlinks"] },
-        { name: "a file name with a backslash", news: withContent({ source: { path: f.backslashName } }), property: "source.path", reason: ['"dir\\\\..\\\\evil.js"', "cannot be a zip entry"] },
-        { name: "a FIFO in the tree", news: withContent({ source: { path: f.fifo } }), property: "source.path", reason: ["pipe", "not a regular file"] },
-        { name: "content over the unzipped limit", news: withContent({ source: { path: f.tooBigTree } }), property: "source.path", reason: ["262144001 bytes", `at most ${UNZIPPED_LIMIT} bytes unzipped`] },
-        { name: "a zipFile that does not exist", news: withContent({ zipFile: path.join(f.missing, "layer.zip") }), property: "zipFile", reason: ["cannot be read", "ENOENT"] },
-        { name: "a zipFile that is not a zip", news: withContent({ zipFile: f.notAZip }), property: "zipFile", reason: ["is not a readable zip archive"] },
-        { name: "a zipFile with a .. entry", news: withContent({ zipFile: f.escapingZip }), property: "zipFile", reason: ['"../evil.txt"', "outside the layer's directory"] },
-        { name: "a zipFile with an absolute entry", news: withContent({ zipFile: f.absoluteZip }), property: "zipFile", reason: ['"/etc/cron.d/evil"', "outside the layer's directory"] },
-        { name: "a zipFile over the direct-upload limit", news: withContent({ zipFile: f.oversizedZip }), property: "zipFile", reason: ["52363265 bytes", "at most 52363264 bytes (50 MB)", "`s3` input"] },
-        { name: "a zipFile that unzips over the limit", news: withContent({ zipFile: f.zipBomb }), property: "zipFile", reason: ["unzips to 263192576 bytes", `at most ${UNZIPPED_LIMIT} bytes unzipped`] },
+        {
+            name: "a region that does not exist",
+            news: () => ({ layerName: "bad", source, region: "mars-north-1x" }),
+            property: "region",
+            reason: ["AWS region code such as us-east-1"],
+        },
+        {
+            name: "none of source, zipFile, s3",
+            news: () => ({ layerName: "bad" }),
+            property: "source, zipFile, s3",
+            reason: ["exactly one of", "none was given"],
+        },
+        {
+            name: "both source and zipFile",
+            news: withContent({ source, zipFile: f.notAZip }),
+            property: "source, zipFile",
+            reason: ["exactly one of", "source and zipFile were given"],
+        },
+        {
+            name: "all of source, zipFile and s3",
+            news: withContent({ source, zipFile: f.notAZip, s3: { bucket: "bucket", key: "k" } }),
+            property: "source, zipFile, s3",
+            reason: ["exactly one of"],
+        },
+        {
+            name: "an S3 bucket of 2 characters",
+            news: withContent({ s3: { bucket: "ab", key: "layer.zip" } }),
+            property: "s3.bucket",
+            reason: ["at least 3"],
+        },
+        {
+            name: "an S3 key of 1025 characters",
+            news: withContent({ s3: { bucket: "bucket", key: "k".repeat(1025) } }),
+            property: "s3.key",
+            reason: ["1025 characters", "at most 1024"],
+        },
+        {
+            name: "a misspelt input",
+            news: () => ({ layerName: "bad", source, descripton: "typo" }),
+            property: "descripton",
+            reason: ["not an input of LayerVersion", "description"],
+        },
+        {
+            name: "retainOnDelete as a string",
+            news: () => ({ layerName: "bad", source, retainOnDelete: "yes" }),
+            property: "retainOnDelete",
+            reason: ["true or false"],
+        },
+        {
+            name: "source.path missing",
+            news: withContent({ source: { path: f.missing } }),
+            property: "source.path",
+            reason: [f.missing, "cannot be read", "ENOENT"],
+        },
+        {
+            name: "source.path a file",
+            news: withContent({ source: { path: f.file } }),
+            property: "source.path",
+            reason: ["is not a directory", "zipFile"],
+        },
+        {
+            name: "a glob that matches nothing",
+            news: withContent({ source: { path: f.good, include: ["**/*.py"] } }),
+            property: "source.include",
+            reason: ["no files", "**/*.py", "at least one file"],
+        },
+        {
+            name: "a glob that climbs out",
+            news: withContent({ source: { path: f.good, include: ["../**"] } }),
+            property: "source.include",
+            reason: ["must stay inside source.path", '".."'],
+        },
+        {
+            name: "a prefix that climbs out",
+            news: withContent({ source: { path: f.good, prefix: "../up" } }),
+            property: "source.prefix",
+            reason: ["has a .. segment", "relative POSIX path"],
+        },
+        {
+            name: "an absolute prefix",
+            news: withContent({ source: { path: f.good, prefix: "/opt/nodejs" } }),
+            property: "source.prefix",
+            reason: ["starts with /"],
+        },
+        {
+            name: "a broken symlink",
+            news: withContent({ source: { path: f.brokenLink } }),
+            property: "source.path",
+            reason: ["dangling.js is a broken symlink", "points to"],
+        },
+        {
+            name: "a symlink to itself",
+            news: withContent({ source: { path: f.selfLoop } }),
+            property: "source.path",
+            reason: ["self is a symlink loop"],
+        },
+        {
+            name: "a symlink to a directory that contains it",
+            news: withContent({ source: { path: f.directoryLoop } }),
+            property: "source.path",
+            reason: ["lib/again is a symlink loop", "a directory that contains it"],
+        },
+        {
+            name: "a symlink that leaves source.path",
+            news: withContent({ source: { path: f.escapingLink } }),
+            property: "source.path",
+            reason: ["aws-credentials", "outside source.path", "followSymlinks"],
+        },
+        {
+            name: "a file name with a backslash",
+            news: withContent({ source: { path: f.backslashName } }),
+            property: "source.path",
+            reason: ['"dir\\\\..\\\\evil.js"', "cannot be a zip entry"],
+        },
+        {
+            name: "a FIFO in the tree",
+            news: withContent({ source: { path: f.fifo } }),
+            property: "source.path",
+            reason: ["pipe", "not a regular file"],
+        },
+        {
+            name: "content over the unzipped limit",
+            news: withContent({ source: { path: f.tooBigTree } }),
+            property: "source.path",
+            reason: ["262144001 bytes", `at most ${UNZIPPED_LIMIT} bytes unzipped`],
+        },
+        {
+            name: "a zipFile that does not exist",
+            news: withContent({ zipFile: path.join(f.missing, "layer.zip") }),
+            property: "zipFile",
+            reason: ["cannot be read", "ENOENT"],
+        },
+        {
+            name: "a zipFile that is not a zip",
+            news: withContent({ zipFile: f.notAZip }),
+            property: "zipFile",
+            reason: ["is not a readable zip archive"],
+        },
+        {
+            name: "a zipFile with a .. entry",
+            news: withContent({ zipFile: f.escapingZip }),
+            property: "zipFile",
+            reason: ['"../evil.txt"', "outside the layer's directory"],
+        },
+        {
+            name: "a zipFile with an absolute entry",
+            news: withContent({ zipFile: f.absoluteZip }),
+            property: "zipFile",
+            reason: ['"/etc/cron.d/evil"', "outside the layer's directory"],
+        },
+        {
+            name: "a zipFile over the direct-upload limit",
+            news: withContent({ zipFile: f.oversizedZip }),
+            property: "zipFile",
+            reason: ["52363265 bytes", "at most 52363264 bytes (50 MB)", "`s3` input"],
+        },
+        {
+            name: "a zipFile that unzips over the limit",
+            news: withContent({ zipFile: f.zipBomb }),
+            property: "zipFile",
+            reason: ["unzips to 263192576 bytes", `at most ${UNZIPPED_LIMIT} bytes unzipped`],
+        },
     ];
 }
 
@@ -161,18 +409,31 @@ describe("reliability: bad input is refused in check, naming the property and th
         fs.chmodSync(path.join(tree, "secret.pem"), 0o000);
         fs.chmodSync(tree, 0o755);
         const failures = await checkAsUnprivilegedUser({ layerName: "bad", source: { path: tree } });
-        expectFailure(failures, { name: "unreadable", news: () => ({}), property: "source.path", reason: [/cannot read secret\.pem: /, "EACCES"] });
+        expectFailure(failures, {
+            name: "unreadable",
+            news: () => ({}),
+            property: "source.path",
+            reason: [/cannot read secret\.pem: /, "EACCES"],
+        });
         expect(connections, "no API call").to.equal(0);
     });
 
     it("names an unreadable file by its path in source.path in a big tree too, read in one pass", async () => {
-        const tree = writeTree(tempDir("unreadable-big"), Object.fromEntries(Array.from({ length: 4_100 }, (_, index) => [`lib/f${index}.js`, `${index}\n`])));
+        const tree = writeTree(
+            tempDir("unreadable-big"),
+            Object.fromEntries(Array.from({ length: 4_100 }, (_, index) => [`lib/f${index}.js`, `${index}\n`])),
+        );
         fs.writeFileSync(path.join(tree, "lib", "secret.pem"), "-----BEGIN-----\n");
         fs.chmodSync(path.join(tree, "lib", "secret.pem"), 0o000);
         fs.chmodSync(tree, 0o755);
         fs.chmodSync(path.join(tree, "lib"), 0o755);
         const failures = await checkAsUnprivilegedUser({ layerName: "bad", source: { path: tree } });
-        expectFailure(failures, { name: "unreadable", news: () => ({}), property: "source.path", reason: [/cannot read lib\/secret\.pem: /, "EACCES"] });
+        expectFailure(failures, {
+            name: "unreadable",
+            news: () => ({}),
+            property: "source.path",
+            reason: [/cannot read lib\/secret\.pem: /, "EACCES"],
+        });
     });
 });
 
@@ -202,7 +463,7 @@ async function makeFixtures(): Promise<Fixtures> {
         return at;
     };
     const good = dir("good");
-    const outside = dir("outside", { "credentials": "[default]\naws_secret_access_key = not-real\n" });
+    const outside = dir("outside", { credentials: "[default]\naws_secret_access_key = not-real\n" });
     const brokenLink = dir("broken-link");
     fs.symlinkSync("./not-there.js", path.join(brokenLink, "dangling.js"));
     const selfLoop = dir("self-loop");

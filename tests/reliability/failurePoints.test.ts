@@ -11,9 +11,9 @@
  */
 import { AddLayerVersionPermissionCommand, GetLayerVersionPolicyCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { expect } from "chai";
-import { permissionsFromPolicy } from "../../provider/policy";
+import { permissionsFromPolicy } from "../../provider/rules/policy";
 import type { LayerPermission, LayerVersionInputs, LayerVersionOutputs } from "../../provider/types";
-import { makeTree } from "../provider/fixtures";
+import { makeTree } from "../helpers/fixtures";
 import {
     capturingStderr,
     checkAndCreate,
@@ -25,7 +25,7 @@ import {
     provider,
     totalRequests,
     versionsInAws,
-} from "./helpers";
+} from "../helpers/reliability";
 
 /** More requests than any case below makes: every one of them outside the aimed faults is served. */
 const WINDOW = 60;
@@ -47,10 +47,12 @@ async function withFaults(
 
 async function livePermissions(client: LambdaClient, arn: string): Promise<LayerPermission[]> {
     const [layerArn, version] = [arn.slice(0, arn.lastIndexOf(":")), Number(arn.slice(arn.lastIndexOf(":") + 1))];
-    const policy = await client.send(new GetLayerVersionPolicyCommand({ LayerName: layerArn, VersionNumber: version })).catch((error: Error) => {
-        if (error.name === "ResourceNotFoundException") return undefined;
-        throw error;
-    });
+    const policy = await client
+        .send(new GetLayerVersionPolicyCommand({ LayerName: layerArn, VersionNumber: version }))
+        .catch((error: Error) => {
+            if (error.name === "ResourceNotFoundException") return undefined;
+            throw error;
+        });
     return permissionsFromPolicy(policy?.Policy);
 }
 
@@ -72,18 +74,41 @@ describe("reliability: a failure at each step leaves state and AWS agreeing (aim
         // then, after a failure, DeleteLayerVersion of the new version.
         // A publish refused at its only attempt with a 4xx (a throttle) published nothing; after a 500 nobody
         // knows, so the journal keeps a note for the next create to look (it lists the layer's versions).
-        const cases: Array<{ step: string; faults: Record<number, FaultKind>; operation: string; notesAfter: number }> = [
-            { step: "the publish is throttled", faults: { 1: "TooManyRequestsException" }, operation: "PublishLayerVersion", notesAfter: 0 },
-            { step: "the publish meets a 500", faults: { 1: "ServiceException" }, operation: "PublishLayerVersion", notesAfter: 1 },
-            { step: "the first grant fails", faults: { 2: "fault" }, operation: 'AddLayerVersionPermission "a"', notesAfter: 0 },
-            { step: "the last grant fails", faults: { 3: "fault" }, operation: 'AddLayerVersionPermission "b"', notesAfter: 0 },
-        ];
+        const cases: Array<{ step: string; faults: Record<number, FaultKind>; operation: string; notesAfter: number }> =
+            [
+                {
+                    step: "the publish is throttled",
+                    faults: { 1: "TooManyRequestsException" },
+                    operation: "PublishLayerVersion",
+                    notesAfter: 0,
+                },
+                {
+                    step: "the publish meets a 500",
+                    faults: { 1: "ServiceException" },
+                    operation: "PublishLayerVersion",
+                    notesAfter: 1,
+                },
+                {
+                    step: "the first grant fails",
+                    faults: { 2: "fault" },
+                    operation: 'AddLayerVersionPermission "a"',
+                    notesAfter: 0,
+                },
+                {
+                    step: "the last grant fails",
+                    faults: { 3: "fault" },
+                    operation: 'AddLayerVersionPermission "b"',
+                    notesAfter: 0,
+                },
+            ];
         for (const { step, faults, operation, notesAfter } of cases) {
             it(`leaves nothing in AWS when ${step}, and the next create publishes one version`, async () => {
                 await withFaults(faults, async ({ client, journalDir }) => {
                     const news = newsWith(makeTree(TREE), [A, B]);
                     const failure = await failureOf(checkAndCreate(news));
-                    expect(failure.message).to.include(`layer "${LAYER_NAME}": ${operation} failed: `).and.match(/\(request id [\w-]+, HTTP (429|500)\)/);
+                    expect(failure.message)
+                        .to.include(`layer "${LAYER_NAME}": ${operation} failed: `)
+                        .and.match(/\(request id [\w-]+, HTTP (429|500)\)/);
                     expect(await versionsInAws(client, LAYER_NAME), "a failed create leaves nothing").to.deep.equal([]);
                     expect(journalNotes(journalDir)).to.have.length(notesAfter);
 
@@ -101,14 +126,25 @@ describe("reliability: a failure at each step leaves state and AWS agreeing (aim
             await withFaults({ 3: "fault", 4: "fault" }, async ({ client, journalDir }) => {
                 const news = newsWith(makeTree(TREE), [A, B]);
                 const failure = await failureOf(checkAndCreate(news));
-                expect(failure.message).to.include('AddLayerVersionPermission "b" failed').and.include(":layer:failure-point:1 could not be deleted either");
-                expect(failure.message).to.include("the next create or delete of this layer on this machine deletes it");
-                expect(await versionsInAws(client, LAYER_NAME), "the orphan is there, and the journal knows it").to.deep.equal([1]);
+                expect(failure.message)
+                    .to.include('AddLayerVersionPermission "b" failed')
+                    .and.include(":layer:failure-point:1 could not be deleted either");
+                expect(failure.message).to.include(
+                    "the next create or delete of this layer on this machine deletes it",
+                );
+                expect(
+                    await versionsInAws(client, LAYER_NAME),
+                    "the orphan is there, and the journal knows it",
+                ).to.deep.equal([1]);
                 expect(journalNotes(journalDir)).to.have.length(1).and.to.have.nested.property("[0].abandoned", true);
 
                 const { result: next, lines } = await capturingStderr(() => checkAndCreate(news));
-                expect(lines.join("\n")).to.match(/deleted arn:aws:lambda:us-east-1:123456789012:layer:failure-point:1, published at .* whose create never finished/);
-                expect(await versionsInAws(client, LAYER_NAME), "only the managed version remains").to.deep.equal([next.outs.version]);
+                expect(lines.join("\n")).to.match(
+                    /deleted arn:aws:lambda:us-east-1:123456789012:layer:failure-point:1, published at .* whose create never finished/,
+                );
+                expect(await versionsInAws(client, LAYER_NAME), "only the managed version remains").to.deep.equal([
+                    next.outs.version,
+                ]);
                 expect(journalNotes(journalDir)).to.deep.equal([]);
             });
         });
@@ -138,7 +174,10 @@ describe("reliability: a failure at each step leaves state and AWS agreeing (aim
                     if (request > 4) {
                         expect(failure.message).to.include("were put back, so the stack's state still matches AWS");
                     }
-                    expect(await livePermissions(client, created.id), "AWS grants what the old state records").to.deep.equal([A, B]);
+                    expect(
+                        await livePermissions(client, created.id),
+                        "AWS grants what the old state records",
+                    ).to.deep.equal([A, B]);
 
                     const updated = await provider.update!(created.id, olds, news);
                     expect(await livePermissions(client, created.id)).to.deep.equal([B_CHANGED, C]);
@@ -152,12 +191,24 @@ describe("reliability: a failure at each step leaves state and AWS agreeing (aim
                 const dir = makeTree(TREE);
                 const created = await checkAndCreate(newsWith(dir, [A, B]));
                 await client.send(
-                    new AddLayerVersionPermissionCommand({ LayerName: LAYER_NAME, VersionNumber: 1, StatementId: "intruder", Action: "lambda:GetLayerVersion", Principal: "*" }),
+                    new AddLayerVersionPermissionCommand({
+                        LayerName: LAYER_NAME,
+                        VersionNumber: 1,
+                        StatementId: "intruder",
+                        Action: "lambda:GetLayerVersion",
+                        Principal: "*",
+                    }),
                 );
                 const { olds, news } = await updateInputs(created.outs, newsWith(dir, [B_CHANGED, C]));
                 const failure = await failureOf(provider.update!(created.id, olds, news));
-                expect(failure.message).to.include("PreconditionFailedException").and.include("run `pulumi refresh`, then `pulumi up` again");
-                expect(await livePermissions(client, created.id)).to.deep.equal([A, B, { statementId: "intruder", principal: "*" }]);
+                expect(failure.message)
+                    .to.include("PreconditionFailedException")
+                    .and.include("run `pulumi refresh`, then `pulumi up` again");
+                expect(await livePermissions(client, created.id)).to.deep.equal([
+                    A,
+                    B,
+                    { statementId: "intruder", principal: "*" },
+                ]);
             });
         });
 
@@ -168,7 +219,9 @@ describe("reliability: a failure at each step leaves state and AWS agreeing (aim
                 const created = await checkAndCreate(newsWith(dir, [A, B]));
                 const { olds, news } = await updateInputs(created.outs, newsWith(dir, [B_CHANGED, C]));
                 const failure = await failureOf(provider.update!(created.id, olds, news));
-                expect(failure.message).to.include('AddLayerVersionPermission "b" failed').and.include("putting back the permissions it had changed failed too");
+                expect(failure.message)
+                    .to.include('AddLayerVersionPermission "b" failed')
+                    .and.include("putting back the permissions it had changed failed too");
                 expect(failure.message).to.include("run `pulumi refresh`");
 
                 const refreshed = await provider.read!(created.id, olds);
@@ -197,7 +250,10 @@ describe("reliability: a failure at each step leaves state and AWS agreeing (aim
 });
 
 /** The olds and checked news of an update, as the engine hands them to the provider. */
-async function updateInputs(outs: LayerVersionOutputs, news: Record<string, unknown>): Promise<{ olds: LayerVersionOutputs; news: LayerVersionInputs }> {
+async function updateInputs(
+    outs: LayerVersionOutputs,
+    news: Record<string, unknown>,
+): Promise<{ olds: LayerVersionOutputs; news: LayerVersionInputs }> {
     const checked = await provider.check(outs, news as unknown as LayerVersionInputs);
     expect(checked.failures ?? []).to.deep.equal([]);
     const diff = await provider.diff!(outs.arn, outs, checked.inputs!);

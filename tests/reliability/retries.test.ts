@@ -7,10 +7,18 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
-import { createLambdaClient, DEFAULT_MAX_ATTEMPTS } from "../../provider/lambdaClient";
+import { createLambdaClient, DEFAULT_MAX_ATTEMPTS } from "../../provider/aws/lambdaClient";
 import type { LayerVersionInputs } from "../../provider/types";
-import { makeTree } from "../provider/fixtures";
-import { checkAndCreate, emulatorForTest, failureOf, faultPlan, provider, setEnvironment, tempDir } from "./helpers";
+import { makeTree } from "../helpers/fixtures";
+import {
+    checkAndCreate,
+    emulatorForTest,
+    failureOf,
+    faultPlan,
+    provider,
+    setEnvironment,
+    tempDir,
+} from "../helpers/reliability";
 
 const TREE = { "nodejs/node_modules/left-pad/index.js": "module.exports = (s) => s;\n" };
 
@@ -23,7 +31,10 @@ describe("reliability: the SDK's retry strategy, configured by the standard AWS 
 
         beforeEach(() => {
             configDir = tempDir("aws-config");
-            fs.writeFileSync(path.join(configDir, "config"), "[default]\nregion = eu-west-1\n\n[profile patient]\nmax_attempts = 6\nretry_mode = adaptive\n");
+            fs.writeFileSync(
+                path.join(configDir, "config"),
+                "[default]\nregion = eu-west-1\n\n[profile patient]\nmax_attempts = 6\nretry_mode = adaptive\n",
+            );
             restore = setEnvironment({
                 AWS_CONFIG_FILE: path.join(configDir, "config"),
                 AWS_SHARED_CREDENTIALS_FILE: path.join(configDir, "credentials"),
@@ -36,7 +47,10 @@ describe("reliability: the SDK's retry strategy, configured by the standard AWS 
 
         async function resolvedSettings(): Promise<{ maxAttempts: number; retryMode: string }> {
             const { maxAttempts, retryMode } = createLambdaClient("us-east-1").config;
-            return { maxAttempts: await maxAttempts(), retryMode: typeof retryMode === "string" ? retryMode : await retryMode() };
+            return {
+                maxAttempts: await maxAttempts(),
+                retryMode: typeof retryMode === "string" ? retryMode : await retryMode(),
+            };
         }
 
         it(`is ${DEFAULT_MAX_ATTEMPTS} in standard mode when nothing is set`, async () => {
@@ -58,9 +72,14 @@ describe("reliability: the SDK's retry strategy, configured by the standard AWS 
     });
 
     it("makes exactly AWS_MAX_ATTEMPTS attempts, then names the layer, operation, code, request id, attempts and what to do", async () => {
-        const test = await emulatorForTest(faultPlan({ 1: "TooManyRequestsException", 2: "TooManyRequestsException" }, 2), { AWS_MAX_ATTEMPTS: "2" });
+        const test = await emulatorForTest(
+            faultPlan({ 1: "TooManyRequestsException", 2: "TooManyRequestsException" }, 2),
+            { AWS_MAX_ATTEMPTS: "2" },
+        );
         try {
-            const failure = await failureOf(checkAndCreate({ layerName: "always-throttled", source: { path: makeTree(TREE) } }));
+            const failure = await failureOf(
+                checkAndCreate({ layerName: "always-throttled", source: { path: makeTree(TREE) } }),
+            );
             expect(test.emulator.requestCounts()).to.deep.equal({ PublishLayerVersion: 2 });
             expect(failure.message).to.match(
                 /^layer "always-throttled": PublishLayerVersion failed: TooManyRequestsException \(request id [\w-]+, HTTP 429, 2 attempts\): Rate exceeded; /,
@@ -74,8 +93,12 @@ describe("reliability: the SDK's retry strategy, configured by the standard AWS 
     it("says to delete old versions or raise the quota on CodeStorageExceededException", async () => {
         const test = await emulatorForTest({ codeStorageLimitBytes: 100 });
         try {
-            const failure = await failureOf(checkAndCreate({ layerName: "storage-full", source: { path: makeTree(TREE) } }));
-            expect(failure.message).to.match(/^layer "storage-full": PublishLayerVersion failed: CodeStorageExceededException \(request id [\w-]+, HTTP 400\)/);
+            const failure = await failureOf(
+                checkAndCreate({ layerName: "storage-full", source: { path: makeTree(TREE) } }),
+            );
+            expect(failure.message).to.match(
+                /^layer "storage-full": PublishLayerVersion failed: CodeStorageExceededException \(request id [\w-]+, HTTP 400\)/,
+            );
             expect(failure.message).to.include("delete old layer versions or functions, or ask AWS to raise the quota");
             expect(test.emulator.requestCounts(), "a 400 is not retried").to.deep.equal({ PublishLayerVersion: 1 });
         } finally {
@@ -90,8 +113,12 @@ describe("reliability: the SDK's retry strategy, configured by the standard AWS 
             // check refuses such a zip (see badInput.test.ts); create is called directly to meet the API's own answer.
             const zipPath = path.join(dir, "layer.zip");
             fs.writeFileSync(zipPath, Buffer.alloc(52_428_801, 1));
-            const failure = await failureOf(provider.create({ layerName: "too-big", zipFile: zipPath } as LayerVersionInputs));
-            expect(failure.message).to.match(/^layer "too-big": PublishLayerVersion failed: RequestEntityTooLargeException \(request id [\w-]+, HTTP 413\)/);
+            const failure = await failureOf(
+                provider.create({ layerName: "too-big", zipFile: zipPath } as LayerVersionInputs),
+            );
+            expect(failure.message).to.match(
+                /^layer "too-big": PublishLayerVersion failed: RequestEntityTooLargeException \(request id [\w-]+, HTTP 413\)/,
+            );
             expect(failure.message).to.include("upload it to S3 and use the `s3` input instead");
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
@@ -103,9 +130,15 @@ describe("reliability: the SDK's retry strategy, configured by the standard AWS 
         const test = await emulatorForTest({}, { AWS_MAX_ATTEMPTS: "2" });
         await test.emulator.close();
         try {
-            const failure = await failureOf(checkAndCreate({ layerName: "nobody-home", source: { path: makeTree(TREE) } }));
-            expect(failure.message).to.match(/^layer "nobody-home": PublishLayerVersion failed \(2 attempts\): .*ECONNREFUSED/);
-            expect(failure.message).to.include("check the network, the region, and any endpoint setting (AWS_ENDPOINT_URL_LAMBDA, AWS_ENDPOINT_URL)");
+            const failure = await failureOf(
+                checkAndCreate({ layerName: "nobody-home", source: { path: makeTree(TREE) } }),
+            );
+            expect(failure.message).to.match(
+                /^layer "nobody-home": PublishLayerVersion failed \(2 attempts\): .*ECONNREFUSED/,
+            );
+            expect(failure.message).to.include(
+                "check the network, the region, and any endpoint setting (AWS_ENDPOINT_URL_LAMBDA, AWS_ENDPOINT_URL)",
+            );
         } finally {
             await test.stop();
         }

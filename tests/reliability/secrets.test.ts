@@ -14,8 +14,8 @@ import { randomBytes } from "node:crypto";
 import { ListLayerVersionsCommand } from "@aws-sdk/client-lambda";
 import { expect } from "chai";
 import { captureResources, EngineStack } from "../../engine";
-import { useInstalledExample } from "../engine/installedExample";
-import { tempDir } from "./helpers";
+import { useInstalledExample } from "../helpers/installedExample";
+import { tempDir } from "../helpers/reliability";
 
 const PROJECT = "lambda-layer-basic";
 const LAYER_NAME = "secrets-lifecycle";
@@ -30,7 +30,8 @@ const MARKERS = {
 /** Every file under `dir`, as text. */
 function filesUnder(dir: string): string[] {
     if (!fs.existsSync(dir)) return [];
-    return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+    return fs
+        .readdirSync(dir, { recursive: true, withFileTypes: true })
         .filter((entry) => entry.isFile())
         .map((entry) => fs.readFileSync(path.join(entry.parentPath ?? entry.path, entry.name), "utf8"));
 }
@@ -45,7 +46,10 @@ describe("reliability: no credential or download link in state, payloads, output
     });
 
     it("walks create, no-op, permission update, replace, refresh and destroy with marker credentials, and leaks none", async () => {
-        const config = { [`${PROJECT}:layerName`]: LAYER_NAME, [`${PROJECT}:permissions`]: JSON.stringify([{ statementId: "all", principal: "*" }]) };
+        const config = {
+            [`${PROJECT}:layerName`]: LAYER_NAME,
+            [`${PROJECT}:permissions`]: JSON.stringify([{ statementId: "all", principal: "*" }]),
+        };
         const { emulator, program, host } = example;
         const capture = { project: PROJECT, config, env: { ...MARKERS, AWS_ENDPOINT_URL_LAMBDA: emulator.endpoint } };
         const stack = new EngineStack(host, { dir: program.dir, entry: "index.js", capture });
@@ -57,7 +61,9 @@ describe("reliability: no credential or download link in state, payloads, output
 
         await step(() => stack.up());
         await step(() => stack.up());
-        stack.setConfig({ [`${PROJECT}:permissions`]: JSON.stringify([{ statementId: "partner", principal: "210987654321" }]) });
+        stack.setConfig({
+            [`${PROJECT}:permissions`]: JSON.stringify([{ statementId: "partner", principal: "210987654321" }]),
+        });
         await step(() => stack.up());
         const greeting = path.join(program.dir, "layer/node_modules/greeting/index.js");
         fs.appendFileSync(greeting, "exports.wave = () => 'o/';\n");
@@ -83,7 +89,10 @@ describe("reliability: no credential or download link in state, payloads, output
                 expect(text.includes(marker), `${variable} in the ${place}`).to.equal(false);
             }
             expect(text.includes(emulator.endpoint), `a download link or the endpoint in the ${place}`).to.equal(false);
-            expect(/X-Amz-(Signature|Credential|Security-Token)/i.test(text), `pre-signed URL parameters in the ${place}`).to.equal(false);
+            expect(
+                /X-Amz-(Signature|Credential|Security-Token)/i.test(text),
+                `pre-signed URL parameters in the ${place}`,
+            ).to.equal(false);
         }
     });
 });

@@ -31,9 +31,12 @@ describe("reliability: fault soak", function () {
     it(`survives ${SHARDS * LIFECYCLES_PER_SHARD} lifecycles with ${FAULT_RATE * 100}% of requests faulted, AWS matching the state after every step`, async () => {
         const started = Date.now();
         const reports = await Promise.all(
-            Array.from({ length: SHARDS }, (_, shard) => runShard({ shard, lifecycles: LIFECYCLES_PER_SHARD, faultRate: FAULT_RATE, faultSeed: 1000 + shard })),
+            Array.from({ length: SHARDS }, (_, shard) =>
+                runShard({ shard, lifecycles: LIFECYCLES_PER_SHARD, faultRate: FAULT_RATE, faultSeed: 1000 + shard }),
+            ),
         );
-        const total = (field: "lifecycles" | "requests" | "throttles" | "serviceErrors") => reports.reduce((sum, report) => sum + report[field], 0);
+        const total = (field: "lifecycles" | "requests" | "throttles" | "serviceErrors") =>
+            reports.reduce((sum, report) => sum + report[field], 0);
         const faults = total("throttles") + total("serviceErrors");
         console.log(
             `      soak: ${total("lifecycles")} lifecycles in ${SHARDS} parallel shards, ${total("requests")} API requests, ` +
@@ -42,14 +45,25 @@ describe("reliability: fault soak", function () {
         );
         expect(total("lifecycles")).to.be.at.least(50);
         expect(faults / total("requests"), "the fault rate held").to.be.within(0.25, 0.35);
-        expect(reports.flatMap((report) => report.warnings), "no suspected duplicate or unrecovered publish").to.deep.equal([]);
+        expect(
+            reports.flatMap((report) => report.warnings),
+            "no suspected duplicate or unrecovered publish",
+        ).to.deep.equal([]);
     });
 
     it("fails with the SDK's own default of 3 attempts, naming the call that ran out of them: why the default is 10", async () => {
-        const failure = await runShard({ shard: 0, lifecycles: LIFECYCLES_PER_SHARD, faultRate: FAULT_RATE, faultSeed: 1000, maxAttempts: 3 }).then(
+        const failure = await runShard({
+            shard: 0,
+            lifecycles: LIFECYCLES_PER_SHARD,
+            faultRate: FAULT_RATE,
+            faultSeed: 1000,
+            maxAttempts: 3,
+        }).then(
             (report) => expect.fail(`the shard succeeded: ${JSON.stringify(report)}`),
             (error: Error & { stderr: string }) => error.stderr,
         );
-        expect(failure).to.match(/layer "soak-0-\d": \w+.* failed: (TooManyRequestsException|ServiceException) \(request id [\w-]+, HTTP (429|500), 3 attempts\)/);
+        expect(failure).to.match(
+            /layer "soak-0-\d": \w+.* failed: (TooManyRequestsException|ServiceException) \(request id [\w-]+, HTTP (429|500), 3 attempts\)/,
+        );
     });
 });

@@ -10,10 +10,18 @@
  */
 import { GetLayerVersionPolicyCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { expect } from "chai";
-import { permissionsFromPolicy } from "../../provider/policy";
+import { permissionsFromPolicy } from "../../provider/rules/policy";
 import type { LayerPermission, LayerVersionInputs, LayerVersionOutputs } from "../../provider/types";
-import { makeTree, writeTree } from "../provider/fixtures";
-import { capturingStderr, emulatorForTest, injectedFaults, journalNotes, provider, totalRequests, versionsInAws } from "./helpers";
+import { makeTree, writeTree } from "../helpers/fixtures";
+import {
+    capturingStderr,
+    emulatorForTest,
+    injectedFaults,
+    journalNotes,
+    provider,
+    totalRequests,
+    versionsInAws,
+} from "../helpers/reliability";
 
 /** What the test gives a shard. */
 export interface ShardSettings {
@@ -44,16 +52,28 @@ interface State {
 }
 
 /** AWS holds exactly the state's version of the layer, granting exactly the state's permissions. */
-async function expectAwsMatches(client: LambdaClient, layerName: string, state: State | undefined, step: string): Promise<void> {
-    expect(await versionsInAws(client, layerName), `${layerName} after ${step}: versions`).to.deep.equal(state ? [state.outs.version] : []);
+async function expectAwsMatches(
+    client: LambdaClient,
+    layerName: string,
+    state: State | undefined,
+    step: string,
+): Promise<void> {
+    expect(await versionsInAws(client, layerName), `${layerName} after ${step}: versions`).to.deep.equal(
+        state ? [state.outs.version] : [],
+    );
     if (!state) return;
     const policy = await client
         .send(new GetLayerVersionPolicyCommand({ LayerName: layerName, VersionNumber: state.outs.version }))
         .catch((error: Error) => (error.name === "ResourceNotFoundException" ? undefined : Promise.reject(error)));
-    expect(permissionsFromPolicy(policy?.Policy), `${layerName} after ${step}: permissions`).to.deep.equal(permissionsFromPolicy(state.outs.policy));
+    expect(permissionsFromPolicy(policy?.Policy), `${layerName} after ${step}: permissions`).to.deep.equal(
+        permissionsFromPolicy(state.outs.policy),
+    );
 }
 
-async function check(olds: LayerVersionOutputs | undefined, news: Record<string, unknown>): Promise<LayerVersionInputs> {
+async function check(
+    olds: LayerVersionOutputs | undefined,
+    news: Record<string, unknown>,
+): Promise<LayerVersionInputs> {
     const checked = await provider.check((olds ?? {}) as LayerVersionInputs, news as unknown as LayerVersionInputs);
     expect(checked.failures ?? []).to.deep.equal([]);
     return checked.inputs!;
@@ -61,13 +81,21 @@ async function check(olds: LayerVersionOutputs | undefined, news: Record<string,
 
 /** create, no-op, permission update, replace (create-before-delete), refresh, delete: one `pulumi up` step each. */
 async function lifecycle(client: LambdaClient, layerName: string): Promise<void> {
-    const dir = makeTree({ "python/lib/soak.py": `NAME = "${layerName}"\n`, "bin/run": { content: "#!/bin/sh\n", mode: 0o755 } });
+    const dir = makeTree({
+        "python/lib/soak.py": `NAME = "${layerName}"\n`,
+        "bin/run": { content: "#!/bin/sh\n", mode: 0o755 },
+    });
     const first: LayerPermission[] = [{ statementId: "partner", principal: "210987654321" }];
     const second: LayerPermission[] = [
         { statementId: "partner", principal: "111122223333" },
         { statementId: "org", principal: "*", organizationId: "o-soak012345" },
     ];
-    const news = (permissions: LayerPermission[]) => ({ layerName, source: { path: dir }, compatibleRuntimes: ["python3.12"], permissions });
+    const news = (permissions: LayerPermission[]) => ({
+        layerName,
+        source: { path: dir },
+        compatibleRuntimes: ["python3.12"],
+        permissions,
+    });
 
     const createdInputs = await check(undefined, news(first));
     const created = await provider.create(createdInputs);
@@ -115,7 +143,13 @@ export async function runShard(settings: ShardSettings): Promise<ShardReport> {
         expect(journalNotes(test.journalDir), "no publish left in the journal").to.deep.equal([]);
         const requests = totalRequests(test.emulator);
         const warnings = lines.filter((line) => line.startsWith("pulumi-lambda-layer"));
-        return { ...settings, requests, ...injectedFaults(settings.faultRate, settings.faultSeed, requests), warnings, durationMs: Date.now() - started };
+        return {
+            ...settings,
+            requests,
+            ...injectedFaults(settings.faultRate, settings.faultSeed, requests),
+            warnings,
+            durationMs: Date.now() - started,
+        };
     } finally {
         await test.stop();
     }

@@ -8,13 +8,15 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
 import JSZip from "jszip";
-import { downloadLayerZip, makeTree } from "../provider/fixtures";
+import { downloadLayerZip, makeTree } from "../helpers/fixtures";
 import type { LayerVersionInputs } from "../../provider/types";
-import { checkAndCreate, emulatorForTest, provider } from "./helpers";
+import { checkAndCreate, emulatorForTest, provider } from "../helpers/reliability";
 
 /** The names exactly as stored in the archive (jszip's `name` resolves `..` away; `unsafeOriginalName` keeps it). */
 function rawNames(zip: JSZip): string[] {
-    return Object.values(zip.files).map((entry) => (entry as JSZip.JSZipObject & { unsafeOriginalName?: string }).unsafeOriginalName ?? entry.name);
+    return Object.values(zip.files).map(
+        (entry) => (entry as JSZip.JSZipObject & { unsafeOriginalName?: string }).unsafeOriginalName ?? entry.name,
+    );
 }
 
 describe("reliability: what gets zipped stays inside source.path", function () {
@@ -44,7 +46,9 @@ describe("reliability: what gets zipped stays inside source.path", function () {
                 "nodejs/lib/real.js",
             ]);
             for (const name of names) {
-                expect(name.startsWith("/") || name.includes("\\") || name.split("/").includes(".."), name).to.equal(false);
+                expect(name.startsWith("/") || name.includes("\\") || name.split("/").includes(".."), name).to.equal(
+                    false,
+                );
             }
         } finally {
             await test.stop();
@@ -54,14 +58,16 @@ describe("reliability: what gets zipped stays inside source.path", function () {
     it("refuses a link to a directory outside, even one the glob reaches only through it, and publishes nothing", async () => {
         const test = await emulatorForTest();
         try {
-            const outside = makeTree({ "credentials": "[default]\naws_secret_access_key = not-real\n" });
+            const outside = makeTree({ credentials: "[default]\naws_secret_access_key = not-real\n" });
             const tree = makeTree({ "index.js": "1\n" });
             fs.symlinkSync(outside, path.join(tree, "home-aws"));
             const news = { layerName: "zip-escape", source: { path: tree, include: ["home-aws/**"] } };
             const checked = await provider.check({} as LayerVersionInputs, news as unknown as LayerVersionInputs);
             expect(checked.failures).to.have.length(1);
             expect(checked.failures![0].property).to.equal("source.path");
-            expect(checked.failures![0].reason).to.include(`home-aws/credentials resolves to ${fs.realpathSync(outside)}`).and.include("outside source.path");
+            expect(checked.failures![0].reason)
+                .to.include(`home-aws/credentials resolves to ${fs.realpathSync(outside)}`)
+                .and.include("outside source.path");
             expect(test.emulator.requestCounts(), "refused before any call").to.deep.equal({});
         } finally {
             await test.stop();
@@ -74,7 +80,10 @@ describe("reliability: what gets zipped stays inside source.path", function () {
             const shared = makeTree({ "util.js": "module.exports = 'shared';\n" });
             const tree = makeTree({ "index.js": "1\n" });
             fs.symlinkSync(shared, path.join(tree, "shared"));
-            const { id } = await checkAndCreate({ layerName: "zip-follow", source: { path: tree, followSymlinks: true } });
+            const { id } = await checkAndCreate({
+                layerName: "zip-follow",
+                source: { path: tree, followSymlinks: true },
+            });
             const { zip } = await downloadLayerZip(test.client, id);
             expect(rawNames(zip).sort()).to.deep.equal(["index.js", "shared/util.js"]);
             expect(await zip.file("shared/util.js")!.async("string")).to.equal("module.exports = 'shared';\n");

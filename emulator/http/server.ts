@@ -1,0 +1,153 @@
+/**
+ * The HTTP side of the emulator: routes each request, counts it, injects faults, reads bodies within
+ * Lambda's limit, runs the operation and writes the answer (or the error) in AWS's wire format.
+ * Also serves the archive downloads behind `Content.Location` links.
+ */
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, OutgoingHttpHeaders, RequestListener, ServerResponse } from "node:http";
+import type { DownloadLinkSigner } from "../api/downloadLinks";
+import { ApiError } from "../api/errors";
+import {
+    discardRestOfBody,
+    readBodyWithin,
+    REFUSED_BODY_DISCARD_LIMIT_BYTES,
+    REQUEST_BODY_LIMIT_BYTES,
+} from "./httpBody";
+import { OPERATIONS_WITH_BODY, runOperation } from "../api/operations";
+import { regionOfRequest } from "./requestRegion";
+import { matchRoute, type OperationName } from "./routes";
+import type { LayerStore } from "../storage/store";
+
+/** What the request handler serves from. */
+export interface ServerServices {
+    store: LayerStore;
+    links: DownloadLinkSigner;
+    accountId: string;
+    /** Called once for every API request, faulted or not, before it is served. */
+    countRequest(operation: OperationName): void;
+    /** The injected error for the next API request, or undefined to serve it. */
+    nextFault(): ApiError | undefined;
+}
+
+export function createRequestListener(services: ServerServices): RequestListener {
+    return (request, response) => {
+        serve(request, response, services).catch((error: unknown) => {
+            // Only a broken connection gets here (e.g. the client left mid-body): nobody to answer.
+            if (!response.headersSent) response.destroy(error as Error);
+        });
+    };
+}
+
+async function serve(request: IncomingMessage, response: ServerResponse, services: ServerServices): Promise<void> {
+    const method = request.method ?? "GET";
+    const url = new URL(request.url ?? "/", "http://emulator");
+    const route = matchRoute(method, url.pathname, url.searchParams);
+    if (!route) {
+        sendError(
+            response,
+            new ApiError("UnknownOperationException", `No layer API operation at ${method} ${url.pathname}.`),
+        );
+        return;
+    }
+    if (route.kind === "download") {
+        await serveDownload(route.token, response, services);
+        return;
+    }
+    services.countRequest(route.operation);
+    const fault = services.nextFault();
+    if (fault) {
+        sendError(response, fault);
+        return;
+    }
+    let body: Buffer = Buffer.alloc(0);
+    if (OPERATIONS_WITH_BODY.has(route.operation)) {
+        const read = await readBodyWithin(request, REQUEST_BODY_LIMIT_BYTES);
+        if (!read) {
+            refuseOversizedBody(request, response, route.operation);
+            return;
+        }
+        body = read;
+    }
+    try {
+        const result = await runOperation(
+            { route, query: url.searchParams, body },
+            {
+                store: services.store,
+                links: services.links,
+                accountId: services.accountId,
+                region: regionOfRequest(request.headers.authorization),
+                baseUrl: baseUrlOf(request),
+                now: new Date(),
+            },
+        );
+        sendJson(response, result.status, result.body);
+    } catch (error) {
+        sendError(response, error instanceof ApiError ? error : unexpected(error));
+    }
+}
+
+/** Where the client reached the emulator: download links must work from the same place. */
+function baseUrlOf(request: IncomingMessage): string {
+    if (request.headers.host) return `http://${request.headers.host}`;
+    const { localAddress = "127.0.0.1", localPort } = request.socket;
+    return `http://${localAddress.includes(":") ? `[${localAddress}]` : localAddress}:${localPort}`;
+}
+
+function unexpected(error: unknown): ApiError {
+    console.error("lambda-layer-emulator: unexpected error:", error);
+    return new ApiError("ServiceException", `The emulator failed: ${(error as Error)?.message ?? String(error)}`);
+}
+
+/** Answers 413 as soon as the body passes the limit, holding none of the rest (see discardRestOfBody). */
+function refuseOversizedBody(request: IncomingMessage, response: ServerResponse, operation: OperationName): void {
+    const error = new ApiError(
+        "RequestEntityTooLargeException",
+        `Request must be smaller than ${REQUEST_BODY_LIMIT_BYTES} bytes for the ${operation} operation`,
+    );
+    sendError(response, error);
+    discardRestOfBody(request, REFUSED_BODY_DISCARD_LIMIT_BYTES);
+}
+
+async function serveDownload(token: string, response: ServerResponse, services: ServerServices): Promise<void> {
+    const verdict = services.links.verify(token, Date.now());
+    if ("refusal" in verdict) {
+        // Answered the way S3 answers an expired or tampered pre-signed URL.
+        const [code, message] =
+            verdict.refusal === "expired"
+                ? ["AccessDenied", "Request has expired"]
+                : [
+                      "SignatureDoesNotMatch",
+                      "The request signature we calculated does not match the signature you provided.",
+                  ];
+        sendS3Error(response, 403, code, message);
+        return;
+    }
+    const { region, layerName, version } = verdict.target;
+    const archive = await services.store.readArchive({ region, name: layerName }, version);
+    if (!archive) {
+        sendS3Error(response, 404, "NoSuchKey", "The specified key does not exist.");
+        return;
+    }
+    response.writeHead(200, { "Content-Type": "application/zip", "Content-Length": archive.length });
+    response.end(archive);
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: OutgoingHttpHeaders = {}): void {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    response.writeHead(status, {
+        "x-amzn-RequestId": randomUUID(),
+        ...(payload ? { "Content-Type": "application/json", "Content-Length": payload.length } : {}),
+        ...headers,
+    });
+    response.end(payload);
+}
+
+function sendError(response: ServerResponse, error: ApiError, headers: OutgoingHttpHeaders = {}): void {
+    sendJson(response, error.status, error.body(), { "x-amzn-ErrorType": error.type, ...headers });
+}
+
+function sendS3Error(response: ServerResponse, status: number, code: string, message: string): void {
+    const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`;
+    response.writeHead(status, { "Content-Type": "application/xml", "Content-Length": Buffer.byteLength(xml) });
+    response.end(xml);
+}

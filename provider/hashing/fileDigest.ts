@@ -1,0 +1,109 @@
+/**
+ * Reads files and computes the sha256 of each: synchronous reads into one reusable buffer, which on a
+ * warm page cache are several times faster than the promise API (no per-read allocation or event-loop
+ * round trip). Used on the main thread and in the helper thread alike.
+ */
+import { createHash, hash } from "node:crypto";
+import * as fs from "node:fs";
+import { statOpenFileInto, type FileStats } from "../listing/fileStats";
+import { readUntilFull } from "../local/readUntilFull";
+
+/** Bytes of one digest (sha256). */
+export const DIGEST_BYTES = 32;
+
+/**
+ * Bytes read per call: large enough that most files are read whole (and hashed in one call), small enough
+ * to stay in the CPU's cache between the read and the hash. Reading 64 MiB of big files took 44 ms in
+ * 1 MiB reads and 11-13 ms in 64-128 KiB reads here; a tree of small files reads as fast either way.
+ */
+export const READ_BUFFER_BYTES = 128 * 1024;
+
+/** The file that could not be read, and why. */
+export class FileReadError extends Error {
+    constructor(
+        readonly filePath: string,
+        readonly reason: string,
+    ) {
+        super(`cannot read ${filePath}: ${reason}`);
+        this.name = "FileReadError";
+    }
+}
+
+/** sha256 of each file, in order, DIGEST_BYTES each. Throws FileReadError naming the first unreadable file. */
+export function digestFiles(filePaths: readonly string[]): Buffer {
+    const digests = Buffer.alloc(filePaths.length * DIGEST_BYTES);
+    const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+    filePaths.forEach((filePath, index) => digestFileInto(filePath, buffer, digests, index * DIGEST_BYTES));
+    return digests;
+}
+
+/**
+ * Writes the sha256 of `filePath` into `digests` at `offset`, reading through `buffer`. With `stats`,
+ * the open file is first stat'ed into entry `statIndex` of them. Throws FileReadError (or FileStatError).
+ */
+export function digestFileInto(
+    filePath: string,
+    buffer: Buffer,
+    digests: Uint8Array,
+    offset: number,
+    stats?: FileStats,
+    statIndex = 0,
+): void {
+    let fd: number;
+    try {
+        fd = fs.openSync(filePath, "r");
+    } catch (error) {
+        throw new FileReadError(filePath, (error as Error).message);
+    }
+    try {
+        // To the end of the file, or to the size just stat'ed on this descriptor, never to a size seen before:
+        // a short read is not proof of EOF on every filesystem, and a size from an earlier stat may be stale.
+        const filled = fill(fd, buffer, filePath, stats && statOpenFileInto(fd, stats, statIndex));
+        if (filled < buffer.length) {
+            // The whole file: one call hashes it, far cheaper than a Hash object per file.
+            digests.set(hash("sha256", buffer.subarray(0, filled), "buffer"), offset);
+            return;
+        }
+        const streamed = createHash("sha256").update(buffer);
+        for (
+            let bytesRead = readChunk(fd, buffer, filePath);
+            bytesRead > 0;
+            bytesRead = readChunk(fd, buffer, filePath)
+        ) {
+            streamed.update(buffer.subarray(0, bytesRead));
+        }
+        digests.set(streamed.digest(), offset);
+    } finally {
+        fs.closeSync(fd);
+    }
+}
+
+/** Reads `fd` into `buffer` until it is full or the file ends (or `size` bytes are in); returns the bytes read. */
+function fill(fd: number, buffer: Buffer, filePath: string, size: number | undefined): number {
+    try {
+        return readUntilFull(fd, buffer, size);
+    } catch (error) {
+        throw new FileReadError(filePath, (error as Error).message);
+    }
+}
+
+/** Copies `length` bytes one by one: for a 32-byte digest, cheaper than the subarray view `set` needs. */
+export function copyBytes(
+    source: Uint8Array,
+    sourceStart: number,
+    target: Uint8Array,
+    targetStart: number,
+    length: number,
+): void {
+    for (let offset = 0; offset < length; offset++) {
+        target[targetStart + offset] = source[sourceStart + offset];
+    }
+}
+
+function readChunk(fd: number, buffer: Buffer, filePath: string): number {
+    try {
+        return fs.readSync(fd, buffer, 0, buffer.length, null);
+    } catch (error) {
+        throw new FileReadError(filePath, (error as Error).message);
+    }
+}

@@ -6,6 +6,7 @@
  * takes a share of the stats and reads (sharedWork.ts).
  */
 import { createHash } from "node:crypto";
+import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
@@ -81,9 +82,10 @@ export async function computeSourceHash(source: LayerSource, baseDir: string): P
         if (cache.count >= HELPER_AFTER_ENTRIES) {
             helper.start(); // a big tree, as far as the cache knows: the helper starts while the listing is checked
         }
+        const confineTo = confinement(source, baseDir);
         const tree =
-            readKeptListing(source, baseDir, cache, helper) ??
-            readNewListing(source, baseDir, cache, helper, cacheFile !== undefined);
+            readKeptListing(source, baseDir, cache, helper, confineTo) ??
+            readNewListing(source, baseDir, cache, helper, cacheFile !== undefined, confineTo);
         const { files, statRows, digests, filesRead } = tree.content;
         const sourceHash = hashSourceFiles(
             files,
@@ -128,6 +130,7 @@ function readKeptListing(
     baseDir: string,
     cache: DigestCache,
     helper: HelperThread,
+    confineTo: string | undefined,
 ): ReadTree | undefined {
     const files = reusableListing(source, baseDir, cache);
     if (files === undefined) {
@@ -137,7 +140,7 @@ function readKeptListing(
     try {
         return {
             relativePaths,
-            content: readContent(files, relativePaths, cache, helper),
+            content: readContent(files, relativePaths, cache, helper, confineTo),
             reused: true,
             listingToKeep: () => cache.listing,
         };
@@ -156,6 +159,7 @@ function readNewListing(
     cache: DigestCache,
     helper: HelperThread,
     keep: boolean,
+    confineTo: string | undefined,
 ): ReadTree {
     const listing = listSourceTree(
         source,
@@ -166,7 +170,7 @@ function readNewListing(
     const dependencies = keep ? listing.dependencies() : undefined;
     const relativePaths = files.map((file) => file.relativePath);
     const takeFolderRows = dependencies ? offerFolderStats(dependencies.directories, helper) : undefined;
-    const content = readContent(files, relativePaths, cache, helper);
+    const content = readContent(files, relativePaths, cache, helper, confineTo);
     return {
         relativePaths,
         content,
@@ -181,10 +185,11 @@ function readContent(
     relativePaths: readonly string[],
     cache: DigestCache,
     helper: HelperThread,
+    confineTo: string | undefined,
 ): ListedContent {
     return cache.count === 0 && files.length >= HELPER_AFTER_ENTRIES
-        ? readAll(files, helper)
-        : readChanged(files, relativePaths, cache, helper);
+        ? readAll(files, helper, confineTo)
+        : readChanged(files, relativePaths, cache, helper, confineTo);
 }
 
 /** The files of a listing with their stats and content digests. */
@@ -204,7 +209,7 @@ interface ListedContent {
  * file whose size is known; stats alone hardly run faster on two threads than on one, but interleaved
  * with hashing they do.
  */
-function readAll(listed: readonly ListedFile[], helper: HelperThread): ListedContent {
+function readAll(listed: readonly ListedFile[], helper: HelperThread, confineTo: string | undefined): ListedContent {
     const stats = fileStatsFor(listed.length);
     const digests = sharedDigests(listed.length);
     digestShared(
@@ -212,6 +217,7 @@ function readAll(listed: readonly ListedFile[], helper: HelperThread): ListedCon
         listed.map((_, index) => index),
         digests,
         helper,
+        confineTo,
         stats,
     );
     return { files: sourceFilesOf(listed, stats), statRows: stats.rows, digests, filesRead: listed.length };
@@ -223,6 +229,7 @@ function readChanged(
     relativePaths: readonly string[],
     cache: DigestCache,
     helper: HelperThread,
+    confineTo: string | undefined,
 ): ListedContent {
     const stats = statShared(listed, helper);
     const files = sourceFilesOf(listed, stats);
@@ -237,7 +244,7 @@ function readChanged(
     ) {
         helper.start();
     }
-    digestShared(listed, unread, digests, helper);
+    digestShared(listed, unread, digests, helper, confineTo);
     return { files, statRows: stats.rows, digests, filesRead: unread.length };
 }
 
@@ -258,6 +265,21 @@ function offerFolderStats(folders: readonly string[], helper: HelperThread): () 
 /** Room for `count` digests, in shared memory so that two threads can fill it. */
 function sharedDigests(count: number): Uint8Array {
     return new Uint8Array(new SharedArrayBuffer(count * DIGEST_BYTES));
+}
+
+/**
+ * The real path of source.path when links may not leave it (see openConfined); `undefined` with
+ * `followSymlinks`, or when the path cannot be resolved (the listing then says why).
+ */
+function confinement(source: LayerSource, baseDir: string): string | undefined {
+    if (source.followSymlinks === true) {
+        return undefined;
+    }
+    try {
+        return fs.realpathSync.native(path.resolve(baseDir, source.path));
+    } catch {
+        return undefined;
+    }
 }
 
 /** One cache file per source tree and pattern set, named by their hash, or `undefined` when caching is off. */
@@ -298,9 +320,17 @@ function digestShared(
     indices: readonly number[],
     digests: Uint8Array,
     helper: HelperThread,
+    confineTo: string | undefined,
     stats?: FileStats,
 ): void {
-    const job: SharedJob = { task: "digest", control: newControl(), digests, slots: Int32Array.from(indices), stats };
+    const job: SharedJob = {
+        task: "digest",
+        control: newControl(),
+        digests,
+        slots: Int32Array.from(indices),
+        stats,
+        confineTo,
+    };
     shareNamingFiles(
         files,
         helper,

@@ -7,6 +7,7 @@ import { createHash, hash } from "node:crypto";
 import * as fs from "node:fs";
 import { statOpenFileInto, type FileStats } from "../listing/fileStats";
 import { readUntilFull } from "../local/readUntilFull";
+import { openConfined } from "../listing/confinedOpen";
 
 /** Bytes of one digest (sha256). */
 export const DIGEST_BYTES = 32;
@@ -39,7 +40,8 @@ export function digestFiles(filePaths: readonly string[]): Buffer {
 
 /**
  * Writes the sha256 of `filePath` into `digests` at `offset`, reading through `buffer`. With `stats`,
- * the open file is first stat'ed into entry `statIndex` of them. Throws FileReadError (or FileStatError).
+ * the open file is first stat'ed into entry `statIndex` of them. With `confineTo`, a file that no longer
+ * lies inside it is refused (confinedOpen.ts). Throws FileReadError (or FileStatError).
  */
 export function digestFileInto(
     filePath: string,
@@ -48,10 +50,11 @@ export function digestFileInto(
     offset: number,
     stats?: FileStats,
     statIndex = 0,
+    confineTo?: string,
 ): void {
     let fd: number;
     try {
-        fd = fs.openSync(filePath, "r");
+        fd = openConfined(filePath, confineTo);
     } catch (error) {
         throw new FileReadError(filePath, (error as Error).message);
     }

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import fg from "fast-glob";
 import { isExecutable, statSize, type FileStats } from "./fileStats";
+import { isWithin } from "./confinedOpen";
 import type { LayerSource } from "../types";
 
 /** Bad content, named by the input at fault (`source.path`, `source.include`, `zipFile`, ...), so `check` can report it. */
@@ -31,6 +32,11 @@ export interface SourceFile {
     /** The owner-execute bit of the file (of a link's target), kept in the zip as mode 0755; otherwise 0644. */
     executable: boolean;
     size: number;
+    /**
+     * The real path of source.path when links may not leave it (`followSymlinks` off): whoever reads the
+     * file opens it with openConfined, so that a link swapped after the listing cannot lead outside.
+     */
+    confineTo?: string;
 }
 
 /** A file as the listing finds it, before it is stat'ed. */
@@ -50,6 +56,8 @@ export const DEFAULT_INCLUDE: readonly string[] = ["**/*"];
 export interface SourceListing {
     /** The files, sorted by `zipPath`. */
     files: ListedFile[];
+    /** The real path of source.path when links may not leave it, for openConfined; `undefined` with `followSymlinks`. */
+    confineTo: string | undefined;
     /**
      * What else decides which files these are, or `undefined` when that cannot be checked cheaply (a link
      * was left unfollowed). Worked out when asked: only a listing that will be cached needs it.
@@ -87,7 +95,8 @@ export interface ListingDependencies {
  * when nothing matches.
  */
 export function listSourceFiles(source: LayerSource, baseDir: string): SourceFile[] {
-    return listSourceTree(source, baseDir).files.map(statListedFile);
+    const { files, confineTo } = listSourceTree(source, baseDir);
+    return files.map((file) => ({ ...statListedFile(file), confineTo }));
 }
 
 /**
@@ -118,7 +127,11 @@ export function listSourceTree(
             `source.include: no files in ${root} match include ${JSON.stringify(include)} and exclude ${JSON.stringify(exclude)}; a layer needs at least one file`,
         );
     }
-    return { files: sortByZipPath(files), dependencies: () => guard.dependencies() };
+    return {
+        files: sortByZipPath(files),
+        confineTo: source.followSymlinks === true ? undefined : rootReal,
+        dependencies: () => guard.dependencies(),
+    };
 }
 
 /** `root` (an absolute source.path) ending in a separator, so that appending a relative path joins them. */
@@ -576,11 +589,6 @@ class ListingGuard {
 /** `name` inside `directory`, joined as fast-glob joins them (`directory` may be a root that ends in the separator). */
 function childPath(directory: string, name: string, separator: string): string {
     return directory.endsWith(separator) ? directory + name : directory + separator + name;
-}
-
-/** `child` is `parent` or lies below it (both absolute and normalized, as realpath and path.join give them). */
-function isWithin(child: string, parent: string): boolean {
-    return child === parent || child.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
 }
 
 function errorCode(action: () => unknown): string | undefined {

@@ -29,6 +29,7 @@ import {
     callLambdaOrMissing,
     createLambdaClient,
     LambdaCallError,
+    requestNeverSent,
     resolveRegion,
 } from "./aws/lambdaClient";
 import { parseLayerVersionArn, LayerVersionRef } from "./rules/layerVersionRef";
@@ -99,8 +100,18 @@ export async function create(
     await recoverInterruptedPublishes(inputs.layerName, region, client);
     const content = await buildLayerContent(inputs);
     const codeSha256 = content.ZipFile ? createHash("sha256").update(content.ZipFile).digest("base64") : undefined;
-    const intent = await beginPublish({ layerName: inputs.layerName, region, codeSha256 });
-    const published = await callLambda(inputs.layerName, "PublishLayerVersion", () =>
+    const intent = await beginPublish({
+        layerName: inputs.layerName,
+        region,
+        codeSha256,
+        settings: {
+            description: inputs.description,
+            licenseInfo: inputs.licenseInfo,
+            compatibleRuntimes: inputs.compatibleRuntimes,
+            compatibleArchitectures: inputs.compatibleArchitectures,
+        },
+    });
+    const outcome = await callLambda(inputs.layerName, "PublishLayerVersion", () =>
         client.send(
             new PublishLayerVersionCommand({
                 LayerName: inputs.layerName,
@@ -113,13 +124,17 @@ export async function create(
                     inputs.compatibleArchitectures as PublishLayerVersionCommand["input"]["CompatibleArchitectures"],
             }),
         ),
-    ).catch(async (error: LambdaCallError) => {
-        // Unless AWS refused the one and only attempt, an attempt may have published: the next create looks.
-        await (publishMayHaveLanded(error) ? abandonPublish(intent) : finishPublish(intent));
-        throw error;
-    });
+    ).then(
+        // Recorded before anything else runs: the ARN reaches the disk the moment the answer is in.
+        (answer) => ({ answer, journal: recordVersion(intent, answer.LayerVersionArn as string) }),
+        async (error: LambdaCallError) => {
+            // Unless AWS refused the one and only attempt, or no attempt was sent, an attempt may have published: the next create looks.
+            await (publishMayHaveLanded(error) ? abandonPublish(intent) : finishPublish(intent));
+            throw error;
+        },
+    );
+    const { answer: published, journal } = outcome;
     const arn = published.LayerVersionArn as string;
-    const journal = await recordVersion(intent, arn);
     await reportPossibleDuplicates(journal, published, client);
     const target: PermissionTarget = { layerName: inputs.layerName, client, ref: parseLayerVersionArn(arn) };
     try {
@@ -140,10 +155,16 @@ export async function create(
     }
 }
 
-/** False only when AWS refused the publish at its single attempt (a 4xx): nothing was published then. */
+/**
+ * False when nothing was published: AWS refused the publish at its single attempt (a 4xx), or the single
+ * attempt never left this machine (no credentials, the endpoint refused the connection or has no address).
+ */
 function publishMayHaveLanded(error: LambdaCallError): boolean {
+    if ((error.attempts ?? 1) > 1) {
+        return true;
+    }
     const status = error.httpStatus;
-    return (error.attempts ?? 1) > 1 || status === undefined || status >= 500;
+    return status === undefined ? !requestNeverSent(error.cause) : status >= 500;
 }
 
 /**

@@ -386,7 +386,11 @@ function append(entry: JournalEntry | undefined, change: Partial<PublishRecord>)
 function appendLine(file: string, value: object, flags: "a" | "wx"): void {
     const fd = fs.openSync(file, flags, 0o600);
     try {
-        fs.writeSync(fd, `${JSON.stringify(value)}\n`);
+        const line = Buffer.from(`${JSON.stringify(value)}\n`);
+        // A short write (the disk filling up) is carried on, so that the full disk fails it loudly.
+        for (let written = 0; written < line.length;) {
+            written += fs.writeSync(fd, line, written);
+        }
         fs.fsyncSync(fd);
     } finally {
         fs.closeSync(fd);

@@ -25,6 +25,7 @@ import {
     type KeptListing,
 } from "./hashCache";
 import { reusableListing } from "../listing/listingCache";
+import { usableCacheDirectory } from "../local/cacheFile";
 import { helperMessage, newControl, runAsCaller, type HelperMessage, type SharedJob, type StatJob } from "./sharedWork";
 import { hashSourceFiles } from "./sourceHash";
 import {
@@ -285,7 +286,7 @@ function confinement(source: LayerSource, baseDir: string): string | undefined {
 /** One cache file per source tree and pattern set, named by their hash, or `undefined` when caching is off. */
 function digestCacheFile(source: LayerSource, baseDir: string): string | undefined {
     const directory = digestCacheDirectory();
-    if (directory === undefined) {
+    if (directory === undefined || !usableCacheDirectory(directory)) {
         return undefined;
     }
     // fast-glob's version too: a kept listing is only as good as the lister that made it.

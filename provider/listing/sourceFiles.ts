@@ -464,7 +464,13 @@ class ListingGuard {
 
     /** Why a link fast-glob could not follow cannot be packaged: it dangles, or it loops on itself. */
     unresolvableLinkMessage(relativePath: string, absolutePath: string): string {
-        const target = fs.readlinkSync(absolutePath);
+        let target: string;
+        try {
+            target = fs.readlinkSync(absolutePath);
+        } catch (error) {
+            // Removed or replaced since the listing found it (a lock file's link, say).
+            return `source.path: ${relativePath} changed while the files were listed (it was a symlink that could not be followed; now: ${errorText(error)}); run the command again, or add it to source.exclude`;
+        }
         const looping = errorCode(() => fs.statSync(absolutePath)) === "ELOOP";
         const problem = looping ? "is a symlink loop" : "is a broken symlink (its target does not exist)";
         return `source.path: ${relativePath} ${problem}: it points to ${target}; fix the link or add it to source.exclude`;

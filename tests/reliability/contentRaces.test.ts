@@ -213,4 +213,37 @@ describe("reliability: the content published is the content hashed, under races"
         }
         expect(leaks).to.deep.equal([], JSON.stringify(outcomes));
     });
+
+    it("names the file when a dangling link vanishes while check lists the tree (300 checks)", async () => {
+        const root = writeTree(tempDir("vanishing-"), { "index.js": "1\n", "lib/a.js": "2\n" });
+        // A lock file's link: made and removed again and again; it points nowhere.
+        const toggler = background(
+            `const fs = require("node:fs"); const link = process.argv[1];
+             for (;;) { try { fs.symlinkSync("/nonexistent/lock-owner", link); fs.unlinkSync(link); } catch {} }`,
+            [path.join(root, "lib", ".lock")],
+        );
+        const failures: string[] = [];
+        let hashed = 0;
+        try {
+            for (let round = 0; round < 300; round++) {
+                const checked = await provider.check(
+                    {} as LayerVersionInputs,
+                    {
+                        layerName: "vanishing",
+                        source: { path: root },
+                    } as unknown as LayerVersionInputs,
+                );
+                if (checked.failures?.length) failures.push(...checked.failures.map((failure) => failure.reason));
+                else hashed++;
+            }
+        } finally {
+            await toggler.stop();
+        }
+        expect(hashed + failures.length).to.be.at.least(300);
+        for (const failure of failures) {
+            expect(failure).to.match(
+                /^source\.path: lib\/\.lock (is a broken symlink|changed while the files were listed)/,
+            );
+        }
+    });
 });

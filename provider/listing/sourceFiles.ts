@@ -9,6 +9,7 @@ import * as path from "node:path";
 import fg from "fast-glob";
 import { isExecutable, statSize, type FileStats } from "./fileStats";
 import { isWithin } from "./confinedOpen";
+import { patternProblem } from "../rules/sourcePatterns";
 import type { LayerSource } from "../types";
 
 /** Bad content, named by the input at fault (`source.path`, `source.include`, `zipFile`, ...), so `check` can report it. */
@@ -292,12 +293,9 @@ function realSourceRoot(root: string): string {
 /** Patterns are relative to `source.path`; one that is absolute or climbs out with `..` could publish anything. */
 function checkedPatterns(patterns: readonly string[], property: string): string[] {
     for (const pattern of patterns) {
-        const positive = pattern.startsWith("!") ? pattern.slice(1) : pattern;
-        if (positive.startsWith("/") || positive.split("/").includes("..")) {
-            throw new SourceError(
-                property,
-                `${property} pattern ${JSON.stringify(pattern)} must stay inside source.path: no leading "/" and no ".." segment`,
-            );
+        const problem = patternProblem(pattern);
+        if (problem) {
+            throw new SourceError(property, `${property} pattern ${JSON.stringify(pattern)} ${problem}`);
         }
     }
     return [...patterns];
@@ -323,6 +321,13 @@ function globEntries(root: string, include: string[], exclude: string[], guard: 
         if (error instanceof SourceError) {
             throw error;
         }
+        if ((error as NodeJS.ErrnoException).code === undefined) {
+            // Not the file system's failure: the patterns'.
+            throw new SourceError(
+                "source.include",
+                `source.include ${JSON.stringify(include)} with source.exclude ${JSON.stringify(exclude)} cannot be used: ${errorText(error)}`,
+            );
+        }
         throw new SourceError("source.path", `source.path ${root} cannot be listed: ${errorText(error)}`);
     }
 }
@@ -334,10 +339,13 @@ function listedFileOf(entry: fg.Entry, rootPrefix: string, prefix: string, guard
     if (!isSafeRelativePath(relativePath)) {
         throw new SourceError(
             "source.path",
-            `source.path: the file name ${JSON.stringify(relativePath)} cannot be a zip entry (backslash, "..", or absolute); rename it or add it to source.exclude`,
+            `source.path: the file name ${JSON.stringify(relativePath)} cannot be a zip entry: ${unsafeNameReason(relativePath)}; rename it or add it to source.exclude`,
         );
     }
     const file = listedFile(relativePath, rootPrefix, prefix);
+    if (relativePath.includes(REPLACEMENT_CHARACTER)) {
+        assertUtf8Name(relativePath, file.absolutePath);
+    }
     if (entry.dirent.isSymbolicLink()) {
         throw new SourceError("source.path", guard.unresolvableLinkMessage(relativePath, file.absolutePath));
     }
@@ -589,6 +597,57 @@ class ListingGuard {
             this.realDirectories.set(directory, real);
         }
         return real;
+    }
+}
+
+/** Why `name` (not a safe relative path) cannot be a zip entry name. Pure. */
+function unsafeNameReason(name: string): string {
+    if (name.includes("\\")) return "it contains a backslash, which zip tools read as a folder separator";
+    if (/^[A-Za-z]:/.test(name))
+        return `it starts with "${name.slice(0, 2)}", which zip tools on Windows read as a drive`;
+    return 'it is absolute or has an empty, "." or ".." segment';
+}
+
+/** What Node.js puts in a name for bytes that are not UTF-8. */
+const REPLACEMENT_CHARACTER = "\ufffd";
+
+/**
+ * A name read from disk with bytes that are not UTF-8 comes back with U+FFFD in their place, and no
+ * longer names the file. Zip entry names are UTF-8, so such a file cannot be published: refused,
+ * naming it with its bytes escaped. A name that really holds U+FFFD still exists, and passes.
+ */
+function assertUtf8Name(relativePath: string, absolutePath: string): void {
+    if (fs.existsSync(absolutePath)) {
+        return;
+    }
+    const directory = path.dirname(absolutePath);
+    const raw = safely(() => fs.readdirSync(directory, { encoding: "buffer" }))?.find(
+        (name) => name.toString("utf8") === path.basename(absolutePath),
+    );
+    const escaped = raw ? escapeBytes(raw) : path.posix.basename(relativePath);
+    const folder = path.posix.dirname(relativePath);
+    throw new SourceError(
+        "source.path",
+        `source.path: the file name "${folder === "." ? "" : `${folder}/`}${escaped}" is not valid UTF-8, and zip entry names are UTF-8; rename it (or exclude its folder)`,
+    );
+}
+
+/** Printable ASCII as it is, every other byte as \xNN. Pure. */
+function escapeBytes(bytes: Buffer): string {
+    return [...bytes]
+        .map((byte) =>
+            byte >= 0x20 && byte < 0x7f && byte !== 0x5c
+                ? String.fromCharCode(byte)
+                : `\\x${byte.toString(16).padStart(2, "0")}`,
+        )
+        .join("");
+}
+
+function safely<T>(action: () => T): T | undefined {
+    try {
+        return action();
+    } catch {
+        return undefined;
     }
 }
 

@@ -7,6 +7,7 @@ import * as limits from "./limits";
 import { stripUndefined } from "./outputs";
 import { InputFailure, LayerVersionInputs } from "../types";
 import { isUnknown } from "./unknowns";
+import { patternProblem, prefixProblem } from "./sourcePatterns";
 
 /** What `source.include` means when it is not given: every file under `source.path`. */
 export const DEFAULT_INCLUDE: readonly string[] = ["**/*"];
@@ -213,17 +214,15 @@ const prefix: Check = (value, path) => {
     return problem ? [fail(path, `${path} ${quote(value)} ${problem}; ${rule}`)] : [];
 };
 
-function prefixProblem(value: string): string | undefined {
-    if (value.includes("\\")) return "contains a backslash";
-    if (value.startsWith("/")) return "starts with /";
-    const segments = value === "" ? [] : value.replace(/\/$/, "").split("/");
-    if (segments.includes("..")) return "has a .. segment";
-    if (segments.some((segment) => segment === "" || segment === ".")) return "has an empty or . segment";
-    return undefined;
-}
+/** One `include` / `exclude` pattern: a non-empty glob that stays inside source.path. */
+const pattern: Check = (value, path) => {
+    const failures = nonEmpty("a glob pattern such as **/*.js")(value, path);
+    if (failures.length) return failures;
+    const problem = patternProblem(value as string);
+    return problem ? [fail(path, `${path} ${quote(value as string)} ${problem}`)] : [];
+};
 
-const globs = (emptyReason?: string): Check =>
-    list({ element: nonEmpty("a glob pattern such as **/*.js"), emptyReason });
+const globs = (emptyReason?: string): Check => list({ element: pattern, emptyReason });
 
 const sourceCheck = object({
     path: { check: nonEmpty("the directory to package"), required: "the directory to package" },

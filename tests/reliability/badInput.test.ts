@@ -261,7 +261,7 @@ function casesFor(f: Fixtures): BadInput[] {
         {
             name: "a glob that climbs out",
             news: withContent({ source: { path: f.good, include: ["../**"] } }),
-            property: "source.include",
+            property: "source.include[0]",
             reason: ["must stay inside source.path", '".."'],
         },
         {

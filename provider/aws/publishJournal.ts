@@ -71,6 +71,12 @@ export interface JournalEntry {
 
 const FORMAT = "pulumi-lambda-layer/publish-journal/v2";
 const NOTE_SUFFIX = ".note";
+/**
+ * Notes of the first format: one JSON object, `<key>.<pid>.<hex>.json`, rewritten through a temporary
+ * `<note>.<hex>.tmp`. Still read, so that what an earlier version left (a `.tmp` a kill left too) is recovered.
+ */
+const FORMAT_V1 = "pulumi-lambda-layer/publish-journal/v1";
+const V1_NOTE = /\.json(\.[0-9a-f]+\.tmp)?$/;
 const LOCK_SUFFIX = ".sock";
 const WARNING = "pulumi-lambda-layer: warning:";
 /** How far AWS's clock may run behind this machine's when versions are matched to a note's start time. */
@@ -178,7 +184,7 @@ async function layerEntries(
     const here = thisProcess();
     const entries: Array<JournalEntry & { abandoned: boolean }> = [];
     for (const name of names.filter(
-        (candidate) => candidate.startsWith(`${key}.`) && candidate.endsWith(NOTE_SUFFIX),
+        (candidate) => candidate.startsWith(`${key}.`) && (candidate.endsWith(NOTE_SUFFIX) || V1_NOTE.test(candidate)),
     )) {
         const file = path.join(directory, name);
         const record = readRecord(file);
@@ -397,6 +403,16 @@ function appendLine(file: string, value: object, flags: "a" | "wx"): void {
     }
 }
 
+/** A whole note of the first format, or `undefined` (a torn temporary file holds nothing usable). */
+function firstFormatRecord(text: string): PublishRecord | undefined {
+    try {
+        const { format, ...record } = JSON.parse(text);
+        return format === FORMAT_V1 ? (record as PublishRecord) : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
 /** The note's lines merged in order; a torn last line (a kill or a full disk mid-write) is left out. */
 function readRecord(file: string): PublishRecord | undefined {
     let text: string;
@@ -413,6 +429,9 @@ function readRecord(file: string): PublishRecord | undefined {
         } catch {
             break;
         }
+    }
+    if (V1_NOTE.test(file)) {
+        return firstFormatRecord(text);
     }
     if (parsed.length === 0 || parsed[0].format !== FORMAT) {
         return undefined;

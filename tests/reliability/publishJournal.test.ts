@@ -9,7 +9,8 @@ import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ListLayerVersionsCommand } from "@aws-sdk/client-lambda";
+import { ListLayerVersionsCommand, PublishLayerVersionCommand } from "@aws-sdk/client-lambda";
+import { makeZip } from "../helpers/emulator";
 import { expect } from "chai";
 import { isAbandoned, journalDirectory, layerKey, type PublishRecord } from "../../provider/aws/publishJournal";
 import { makeTree } from "../helpers/fixtures";
@@ -314,6 +315,43 @@ describe("reliability: the publish journal", function () {
                     }
                 });
             }
+        }
+    });
+
+    it("recovers a note of the first format, and the .tmp a kill left beside it holding the ARN", async () => {
+        const test = await emulatorForTest();
+        try {
+            const layerName = "first-format";
+            const orphan = await test.client.send(
+                new PublishLayerVersionCommand({
+                    LayerName: layerName,
+                    Content: { ZipFile: await makeZip({ "a.js": "1\n" }) },
+                }),
+            );
+            const deadPid = spawnSync(process.execPath, ["-e", ""]).pid!;
+            const base = path.join(test.journalDir, `${layerKey(layerName, "us-east-1")}.${deadPid}.0123456789ab.json`);
+            const note = {
+                format: "pulumi-lambda-layer/publish-journal/v1",
+                layerName,
+                region: "us-east-1",
+                startedAt: new Date().toISOString(),
+                pid: deadPid,
+                host: os.hostname(),
+            };
+            fs.mkdirSync(test.journalDir, { recursive: true });
+            fs.writeFileSync(base, JSON.stringify(note));
+            fs.writeFileSync(
+                `${base}.ba9876543210.tmp`,
+                JSON.stringify({ ...note, versionArn: orphan.LayerVersionArn }),
+            );
+            const { result: next, lines } = await capturingStderr(() =>
+                checkAndCreate({ layerName, source: { path: makeTree(TREE) } }),
+            );
+            expect(lines.join("\n")).to.include(`deleted ${orphan.LayerVersionArn}`);
+            expect(await versionsInAws(test.client, layerName)).to.deep.equal([next.outs.version]);
+            expect(fs.readdirSync(test.journalDir)).to.deep.equal([]);
+        } finally {
+            await test.stop();
         }
     });
 

@@ -622,26 +622,6 @@ describe("limits", () => {
         expect([...limits.ARCHITECTURES].sort()).to.deep.equal(["arm64", "x86_64"]);
     });
 
-    it("accepts layer names and ARNs in every partition and region form", () => {
-        for (const name of [
-            "my_layer-1",
-            "arn:aws:lambda:us-east-1:123456789012:layer:my-layer",
-            "arn:aws-us-gov:lambda:us-gov-west-1:123456789012:layer:l",
-            "arn:aws-iso-b:lambda:us-isob-east-1:123456789012:layer:l",
-            "arn:aws-cn:lambda:cn-north-1:123456789012:layer:l",
-        ]) {
-            expect(limits.LAYER_NAME_PATTERN.test(name), name).to.equal(true);
-        }
-        for (const name of [
-            "my.layer",
-            "arn:aws:lambda:us-east-1:12345:layer:l",
-            "arn:aws:lambda:us-east-1:123456789012:layer:l:3",
-            "arn:aws:s3:us-east-1:123456789012:layer:l",
-        ]) {
-            expect(limits.LAYER_NAME_PATTERN.test(name), name).to.equal(false);
-        }
-    });
-
     it("matches principals and organization ids as the Lambda API documents them", () => {
         for (const principal of [
             "*",

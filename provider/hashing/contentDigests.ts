@@ -28,15 +28,15 @@ import { helperMessage, newControl, runAsCaller, type HelperMessage, type Shared
 import { hashSourceFiles } from "./sourceHash";
 import {
     listSourceTree,
-    normalizePrefix,
+    checkedPrefix,
     SourceError,
     sourceFilesOf,
     unreadableFileError,
-    DEFAULT_INCLUDE,
     type ListedFile,
     type SourceFile,
 } from "../listing/sourceFiles";
 import { ZIP_COMPRESSION } from "../zip/zipWriter";
+import { DEFAULT_INCLUDE } from "../rules/entryNames";
 
 /** The fingerprint of a source tree, the files it covers, and how many of them had to be read. */
 export interface SourceHashResult {
@@ -87,7 +87,7 @@ export async function computeSourceHash(source: LayerSource, baseDir: string): P
         const { files, statRows, digests, filesRead } = tree.content;
         const sourceHash = hashSourceFiles(
             files,
-            { prefix: normalizePrefix(source.prefix), compression: ZIP_COMPRESSION },
+            { prefix: checkedPrefix(source.prefix), compression: ZIP_COMPRESSION },
             digests,
         );
         if (cacheFile && (filesRead > 0 || !tree.reused)) {

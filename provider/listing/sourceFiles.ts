@@ -9,6 +9,13 @@ import * as path from "node:path";
 import fg from "fast-glob";
 import { isExecutable, statSize, type FileStats } from "./fileStats";
 import type { LayerSource } from "../types";
+import {
+    canonicalPrefix,
+    DEFAULT_INCLUDE,
+    isSafeRelativePath,
+    prefixFailure,
+    relativePathProblem,
+} from "../rules/entryNames";
 
 /** Bad content, named by the input at fault (`source.path`, `source.include`, `zipFile`, ...), so `check` can report it. */
 export class SourceError extends Error {
@@ -42,9 +49,6 @@ export interface ListedFile {
     /** The path to read the content from (through any symlink that was followed). */
     absolutePath: string;
 }
-
-/** `source.include` when it is not given: every file, dot files included. */
-export const DEFAULT_INCLUDE: readonly string[] = ["**/*"];
 
 /** A listing, and what its result depends on. */
 export interface SourceListing {
@@ -102,7 +106,7 @@ export function listSourceTree(
 ): SourceListing {
     const root = path.resolve(baseDir, source.path);
     const rootReal = realSourceRoot(root);
-    const prefix = normalizePrefix(source.prefix);
+    const prefix = checkedPrefix(source.prefix);
     const include = checkedPatterns(source.include ?? DEFAULT_INCLUDE, "source.include");
     const exclude = checkedPatterns(source.exclude ?? [], "source.exclude");
     const guard = new ListingGuard(root, rootReal, source.followSymlinks === true, onDirectoryRead);
@@ -170,38 +174,14 @@ export function sourceFilesOf(files: readonly ListedFile[], stats: FileStats): S
     }));
 }
 
-/**
- * `prefix` as it is prepended to entry names: `""` for none, otherwise relative and ending in `/`
- * (`nodejs` and `nodejs/` are the same prefix). Throws SourceError for one that could escape the zip's root.
- */
-export function normalizePrefix(prefix: string | undefined): string {
-    if (prefix === undefined || prefix === "") {
-        return "";
+/** `prefix` as it is prepended to entry names (canonicalPrefix). Throws SourceError for one that could escape the zip's root. */
+export function checkedPrefix(prefix: string | undefined): string {
+    const failure = prefix === undefined ? undefined : prefixFailure(prefix);
+    if (failure) {
+        throw new SourceError("source.prefix", failure);
     }
-    const trimmed = prefix.endsWith("/") ? prefix.slice(0, -1) : prefix;
-    if (!isSafeRelativePath(trimmed)) {
-        return invalidPrefix(prefix);
-    }
-    return `${trimmed}/`;
+    return canonicalPrefix(prefix);
 }
-
-function invalidPrefix(prefix: string): never {
-    throw new SourceError(
-        "source.prefix",
-        `source.prefix ${JSON.stringify(prefix)} must be a relative path with "/" separators and no "", "." or ".." segments, e.g. "nodejs/" or "python/"`,
-    );
-}
-
-/**
- * A relative POSIX path that cannot leave the directory it is extracted into: no leading `/`, no drive
- * letter, no backslash (zip tools read it as a separator), no empty, `.` or `..` segment.
- */
-export function isSafeRelativePath(name: string): boolean {
-    return name !== "" && !UNSAFE_PATH.test(name);
-}
-
-/** A backslash, a leading `/` or drive letter, or an empty, `.` or `..` segment. */
-const UNSAFE_PATH = /\\|^\/|^[A-Za-z]:|\/\/|\/$|(?:^|\/)\.{1,2}(?:\/|$)/;
 
 /**
  * Orders entry names by their UTF-8 bytes (that is, by code point): the same order on every machine,
@@ -318,10 +298,11 @@ function globEntries(root: string, include: string[], exclude: string[], guard: 
 function listedFileOf(entry: fg.Entry, rootPrefix: string, prefix: string, guard: ListingGuard): ListedFile {
     // fast-glob gives normalized paths, except with a leading "./" when a pattern has one.
     const relativePath = isSafeRelativePath(entry.path) ? entry.path : path.posix.normalize(entry.path);
-    if (!isSafeRelativePath(relativePath)) {
+    const problem = relativePathProblem(relativePath);
+    if (problem) {
         throw new SourceError(
             "source.path",
-            `source.path: the file name ${JSON.stringify(relativePath)} cannot be a zip entry (backslash, "..", or absolute); rename it or add it to source.exclude`,
+            `source.path: the file name ${JSON.stringify(relativePath)} ${problem}, so it cannot be a zip entry; rename it or add it to source.exclude`,
         );
     }
     const file = listedFile(relativePath, rootPrefix, prefix);

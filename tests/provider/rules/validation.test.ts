@@ -2,7 +2,8 @@ import { Architecture, Runtime } from "@aws-sdk/client-lambda";
 import { expect } from "chai";
 import * as limits from "../../../provider/rules/limits";
 import { containsUnknown, isUnknown, UNKNOWN } from "../../../provider/rules/unknowns";
-import { DEFAULT_INCLUDE, normalizeInputs, validateInputs } from "../../../provider/rules/validation";
+import { DEFAULT_INCLUDE } from "../../../provider/rules/entryNames";
+import { normalizeInputs, validateInputs } from "../../../provider/rules/validation";
 
 const GOOD = { layerName: "my-layer", source: { path: "./layer" } };
 const chars = (n: number, c = "a") => c.repeat(n);
@@ -130,6 +131,12 @@ const BAD: BadCase[] = [
         inputs: { source: { path: ".", prefix: "a//b" } },
         property: "source.prefix",
         mentions: ["empty or . segment", "relative POSIX path"],
+    },
+    {
+        name: "source.prefix with a drive letter",
+        inputs: { source: { path: ".", prefix: "C:/x" } },
+        property: "source.prefix",
+        mentions: ["drive letter", "relative POSIX path"],
     },
     {
         name: "source.prefix a number",

@@ -1,6 +1,6 @@
 /**
- * Input rules for `check`: the shape and the Lambda API limits of every input, reported before any API call, and the canonical form the rest of the provider works with.
- * Pure: no I/O. Unknown values (preview) are skipped, never judged.
+ * Input rules for `check`: the shape and the Lambda API limits of every input, reported before any API
+ * call, and the canonical form the rest of the provider works with. Pure: no I/O. Unknown values (preview) are skipped, never judged.
  */
 import * as limits from "./limits";
 import { stripUndefined } from "./outputs";

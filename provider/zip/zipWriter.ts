@@ -1,15 +1,14 @@
 /**
  * Writes the layer's zip: the same files give the same bytes on every machine, timezone, umask and
- * checkout time (DESIGN.md section 3, "Zip"), for a given Node.js release (its bundled zlib produces the
- * deflate streams; the sourceHash, which decides replacement, does not depend on it).
+ * checkout time, for a given Node.js release (its bundled zlib produces the deflate streams; the
+ * sourceHash, which decides replacement, does not depend on it).
  *
  * Entries are compressed on worker threads (entryCompression.ts), a batch of consecutive small files at
  * a time or one big file streamed into a spill file, while this thread writes the finished batches in
- * order. yazl, which wrote the zip before, deflates each entry through its own stream on one thread and
- * cannot take data that is already compressed, so it could use neither core fully nor store what
- * deflate does not shrink (see the README's performance figures). Memory stays flat: a bounded number
- * of batches is in flight, big files are never held whole, and what is kept per entry is its central
- * directory record.
+ * order, so that every core deflates; an entry that deflate does not shrink is stored. Memory stays
+ * flat: a bounded number of batches is in flight, big files are never held whole, and what is kept per
+ * entry is its central directory record. The sha256 of the bytes is taken as they are written: it is
+ * the CodeSha256 that `create` expects.
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
@@ -24,8 +23,8 @@ import { centralDirectoryRecord, endOfArchive, localFileHeader, STORED, type Zip
 
 /**
  * How entries are compressed; part of the sourceHash (packaging settings). Change it only when the
- * published content changes: a new value gives every layer a new version. (Storing entries that deflate
- * does not shrink changed the zip's bytes, not its content, so it kept this value.)
+ * published content changes: a new value gives every layer a new version. Whether an entry is stored
+ * or deflated changes the zip's bytes, not its content, so it is not part of this value.
  */
 export const ZIP_COMPRESSION = "deflate";
 
@@ -55,8 +54,8 @@ export const DEFAULT_ZIP_TUNING: Readonly<ZipTuning> = Object.freeze({
 });
 
 /**
- * Workers at most, whatever the core count: each costs 15-30 MB (its own V8 heap and buffers), and
- * issue #7's memory bound (200 MB on a 2-core machine) must not turn into one that grows with the machine.
+ * Workers at most, whatever the core count: each costs 15-30 MB (its own V8 heap and buffers), and the
+ * memory a create needs must not grow with the machine it runs on.
  */
 const MAX_COMPRESSION_THREADS = 4;
 

@@ -147,7 +147,7 @@ export async function finishPublish(entry: JournalEntry | undefined): Promise<vo
 }
 
 /** The abandoned notes of one layer. No API call; one readdir of a small folder. */
-export async function abandonedEntries(
+async function abandonedEntries(
     layerName: string,
     region: string,
     directory: string = journalDirectory(),

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import fg from "fast-glob";
 import { isExecutable, statSize, type FileStats } from "./fileStats";
 import type { LayerSource } from "../types";
+import { SourceError, UnreadableFileError } from "./sourceError";
 import {
     canonicalPrefix,
     DEFAULT_INCLUDE,
@@ -17,22 +18,12 @@ import {
     relativePathProblem,
 } from "../rules/entryNames";
 
-/** Bad content, named by the input at fault (`source.path`, `source.include`, `zipFile`, ...), so `check` can report it. */
-export class SourceError extends Error {
-    /** The input property at fault, e.g. `source.path`. */
-    readonly property: string;
-
-    constructor(property: string, message: string) {
-        super(message);
-        this.name = "SourceError";
-        this.property = property;
-    }
-}
-
 /** One file of the layer: where it goes in the zip, where to read it, its size and its mode. */
 export interface SourceFile {
     /** The entry name in the zip: POSIX separators, relative, prefix included. */
     zipPath: string;
+    /** The path below `source.path`, POSIX separators, without the prefix: how errors name the file. */
+    relativePath: string;
     /** The path to read the content from (through any symlink that was followed). */
     absolutePath: string;
     /** The owner-execute bit of the file (of a link's target), kept in the zip as mode 0755; otherwise 0644. */
@@ -85,10 +76,12 @@ export interface ListingDependencies {
 }
 
 /**
- * The files of `source` (its `path` resolved against `baseDir`), sorted by `zipPath`.
+ * The files of `source` (its `path` resolved against `baseDir`), sorted by `zipPath`: the listing alone,
+ * without the digest cache that `computeSourceHash` (what `check` and `create` use) adds.
  * Throws SourceError for a missing directory, bad patterns or prefix, a symlink that is broken, loops,
  * or leaves `source.path` without `followSymlinks`, a special file, a file that cannot be stat'ed, or
  * when nothing matches.
+ * @internal For tests and the bench.
  */
 export function listSourceFiles(source: LayerSource, baseDir: string): SourceFile[] {
     return listSourceTree(source, baseDir).files.map(statListedFile);
@@ -142,32 +135,29 @@ export function listedFile(relativePath: string, rootPrefix: string, prefix: str
 
 /**
  * `file` with its size and mode, from a plain stat: the zip needs no times, and nanosecond stats (the
- * digest cache's) make several times the garbage. Throws SourceError naming a file that cannot be stat'ed.
+ * digest cache's) make several times the garbage. Throws UnreadableFileError for a file that cannot be stat'ed.
  */
 function statListedFile(file: ListedFile): SourceFile {
     let stats: fs.Stats;
     try {
         stats = fs.statSync(file.absolutePath);
     } catch (error) {
-        throw unreadableFileError(file, errorText(error));
+        throw new UnreadableFileError(file.relativePath, errorText(error));
     }
     return {
         zipPath: file.zipPath,
+        relativePath: file.relativePath,
         absolutePath: file.absolutePath,
         executable: isExecutable(stats.mode),
         size: stats.size,
     };
 }
 
-/** The SourceError for a listed file that cannot be stat'ed or read (it vanished, or its folder is not searchable). */
-export function unreadableFileError(file: ListedFile, reason: string): SourceError {
-    return new SourceError("source.path", `source.path: cannot read ${file.relativePath}: ${reason}`);
-}
-
 /** The listed files with their sizes and modes from `stats` (in the same order). */
 export function sourceFilesOf(files: readonly ListedFile[], stats: FileStats): SourceFile[] {
     return files.map((file, index) => ({
         zipPath: file.zipPath,
+        relativePath: file.relativePath,
         absolutePath: file.absolutePath,
         executable: stats.executable[index] === 1,
         size: statSize(stats, index),
@@ -209,7 +199,7 @@ function codePointRank(unit: number): number {
 }
 
 /** `files` sorted by `compareZipPaths` of their `zipPath` (a new array). */
-export function sortByZipPath<T extends { zipPath: string }>(files: readonly T[]): T[] {
+function sortByZipPath<T extends { zipPath: string }>(files: readonly T[]): T[] {
     const compare = zipPathComparison(files);
     return isSortedBy(files, compare) ? [...files] : [...files].sort((a, b) => compare(a.zipPath, b.zipPath));
 }

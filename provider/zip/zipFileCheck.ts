@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import JSZip from "jszip";
 import { DIRECT_UPLOAD_MAX_ZIP_BYTES, UNZIPPED_MAX_BYTES } from "../rules/limits";
 import { escapeProblem } from "../rules/entryNames";
-import { SourceError } from "../listing/sourceFiles";
+import { SourceError } from "../listing/sourceError";
 
 /** What `check` needs to know about a prebuilt zip. */
 export interface ZipFileSummary {

@@ -17,8 +17,9 @@ import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { CompressionPool } from "./compressionPool";
 import { serialCompressor, type CompressionRequest, type CompressionResult } from "./compressionRequests";
-import { EntryReadError, type CompressedBatch, type EntrySummary } from "./entryCompression";
-import { SourceError, type SourceFile } from "../listing/sourceFiles";
+import type { CompressedBatch, EntrySummary } from "./entryCompression";
+import { UnreadableFileError } from "../listing/sourceError";
+import type { SourceFile } from "../listing/sourceFiles";
 import { centralDirectoryRecord, endOfArchive, localFileHeader, STORED, type ZipEntryRecord } from "./zipRecords";
 
 /**
@@ -73,8 +74,8 @@ export interface Batch {
 }
 
 /**
- * Writes `files` (as listSourceFiles returns them, sorted by zipPath) to `destination` as a
- * deterministic zip. Rejects, naming the file, when one cannot be read or changed since it was listed;
+ * Writes `files` (as computeSourceHash returns them, sorted by zipPath) to `destination` as a
+ * deterministic zip. Rejects with UnreadableFileError when a file cannot be read or changed since it was listed;
  * `destination` is removed then.
  */
 export async function writeLayerZip(
@@ -99,8 +100,6 @@ export async function writeLayerZip(
         await writeBatches(files, batches, compressor, output, spillDirectory);
         written = output.finish();
         return written;
-    } catch (error) {
-        throw error instanceof EntryReadError ? unreadable(error) : error;
     } finally {
         output.close();
         // Each step is tried whatever the others do, and none may hide the error that brought us here.
@@ -178,7 +177,9 @@ async function writeBatches(
             const { first, end } = batches[submitted];
             const request = {
                 batch: submitted,
-                files: files.slice(first, end).map(({ absolutePath, size }) => ({ absolutePath, size })),
+                files: files
+                    .slice(first, end)
+                    .map(({ absolutePath, size, relativePath }) => ({ absolutePath, size, relativePath })),
                 spillPath: spillPath(submitted),
             };
             const compressing = compressor.compress(request);
@@ -232,10 +233,14 @@ class ZipOutput {
             try {
                 copied = this.copyFrom(file.absolutePath, file.size + 1); // one byte more, to see a file that grew
             } catch (error) {
-                throw new EntryReadError(file.absolutePath, (error as Error).message, false);
+                throw new UnreadableFileError(file.relativePath, (error as Error).message);
             }
             if (copied.bytes !== file.size || copied.crc32 !== entry.crc32) {
-                throw new EntryReadError(file.absolutePath, "its content differs from when it was compressed", true);
+                throw new UnreadableFileError(
+                    file.relativePath,
+                    "its content differs from when it was compressed",
+                    true,
+                );
             }
         } else {
             let copied: { bytes: number };
@@ -358,11 +363,4 @@ class GrowingBuffer {
     contents(): Buffer {
         return this.buffer.subarray(0, this.length);
     }
-}
-
-function unreadable(error: EntryReadError): SourceError {
-    const problem = error.changed
-        ? `changed while the zip was written (${error.reason}); run the command again`
-        : `cannot be read: ${error.reason}`;
-    return new SourceError("source.path", `source.path: ${error.filePath} ${problem}`);
 }

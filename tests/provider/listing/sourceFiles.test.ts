@@ -2,7 +2,8 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
-import { checkedPrefix, compareZipPaths, listSourceFiles, SourceError } from "../../../provider/listing/sourceFiles";
+import { checkedPrefix, compareZipPaths, listSourceFiles } from "../../../provider/listing/sourceFiles";
+import { SourceError } from "../../../provider/listing/sourceError";
 import { removeTempDirs, tempDir, writeTree } from "../../helpers/fileTrees";
 
 /** The SourceError `action` throws. */

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { expect } from "chai";
 import JSZip from "jszip";
 import { DIRECT_UPLOAD_MAX_ZIP_BYTES, UNZIPPED_MAX_BYTES } from "../../../provider/rules/limits";
-import { SourceError } from "../../../provider/listing/sourceFiles";
+import { SourceError } from "../../../provider/listing/sourceError";
 import { inspectZipFile } from "../../../provider/zip/zipFileCheck";
 import { removeTempDirs, tempDir } from "../../helpers/fileTrees";
 

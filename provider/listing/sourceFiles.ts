@@ -18,27 +18,21 @@ import {
     relativePathProblem,
 } from "../rules/entryNames";
 
-/** One file of the layer: where it goes in the zip, where to read it, its size and its mode. */
-export interface SourceFile {
-    /** The entry name in the zip: POSIX separators, relative, prefix included. */
-    zipPath: string;
-    /** The path below `source.path`, POSIX separators, without the prefix: how errors name the file. */
-    relativePath: string;
-    /** The path to read the content from (through any symlink that was followed). */
-    absolutePath: string;
-    /** The owner-execute bit of the file (of a link's target), kept in the zip as mode 0755; otherwise 0644. */
-    executable: boolean;
-    size: number;
-}
-
 /** A file as the listing finds it, before it is stat'ed. */
 export interface ListedFile {
     /** The entry name in the zip: POSIX separators, relative, prefix included. */
     zipPath: string;
-    /** The path below `source.path`, POSIX separators, without the prefix: the digest cache's key. */
+    /** The path below `source.path`, POSIX separators, no prefix: the digest cache's key; errors name files by it. */
     relativePath: string;
     /** The path to read the content from (through any symlink that was followed). */
     absolutePath: string;
+}
+
+/** One file of the layer: where it goes in the zip, where to read it, its size and its mode. */
+export interface SourceFile extends ListedFile {
+    /** The owner-execute bit of the file (of a link's target), kept in the zip as mode 0755; otherwise 0644. */
+    executable: boolean;
+    size: number;
 }
 
 /** A listing, and what its result depends on. */

@@ -33,7 +33,7 @@ export function relativePathProblem(name: string): string | undefined {
     return escapeProblem(name) ?? (NOT_CANONICAL[0].test(name) ? NOT_CANONICAL[1] : undefined);
 }
 
-/** A relative POSIX path that cannot leave the folder it is extracted into, with one spelling: relativePathProblem finds nothing. */
+/** A relative POSIX path that cannot leave its folder and has one spelling: relativePathProblem finds nothing. */
 export function isSafeRelativePath(name: string): boolean {
     return !UNSAFE.test(name);
 }

@@ -158,7 +158,7 @@ export function sourceFilesOf(files: readonly ListedFile[], stats: FileStats): S
     }));
 }
 
-/** `prefix` as it is prepended to entry names (canonicalPrefix). Throws SourceError for one that could escape the zip's root. */
+/** `prefix` as it is prepended to entry names (canonicalPrefix). Throws SourceError for one that could escape. */
 export function checkedPrefix(prefix: string | undefined): string {
     const failure = prefix === undefined ? undefined : prefixFailure(prefix);
     if (failure) {

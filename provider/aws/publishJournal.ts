@@ -26,7 +26,7 @@ import {
     PublishLayerVersionCommandOutput,
 } from "@aws-sdk/client-lambda";
 import { callLambdaOrMissing } from "./lambdaClient";
-import { parseLayerVersionArn } from "../rules/layerVersionRef";
+import { bareLayerName, parseLayerVersionArn } from "../rules/layerVersionRef";
 import { providerStateDirectory } from "../local/stateDirectory";
 import {
     factsAbout,
@@ -98,10 +98,10 @@ export function journalDirectory(env: NodeJS.ProcessEnv = process.env): string {
  * ARN and its bare name are the same layer. Pure.
  */
 export function layerKey(layerName: string, region: string): string {
-    const name = layerName.includes(":layer:")
-        ? layerName.slice(layerName.lastIndexOf(":layer:") + ":layer:".length)
-        : layerName;
-    return createHash("sha256").update(`${region}\n${name}`).digest("hex").slice(0, 16);
+    return createHash("sha256")
+        .update(`${region}\n${bareLayerName(layerName)}`)
+        .digest("hex")
+        .slice(0, 16);
 }
 
 /** A note nobody will finish: its create gave up on it, or its process is gone (see ownerIsGone). Pure. */

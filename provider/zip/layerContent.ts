@@ -13,22 +13,36 @@ import { createHash } from "node:crypto";
 import type { LayerVersionContentInput } from "@aws-sdk/client-lambda";
 import type { LayerVersionInputs } from "../types";
 import { hashSourceFiles } from "../hashing/sourceHash";
-import { listSourceFiles, normalizePrefix, SourceError, type SourceFile } from "../listing/sourceFiles";
-import { SourceChangedError, writeLayerZip, ZIP_COMPRESSION } from "./zipWriter";
+import { listSourceFiles, type SourceFile } from "../listing/sourceFiles";
+import { SourceError, UnreadableFileError } from "../listing/sourceError";
+import { canonicalPrefix } from "../rules/entryNames";
+import { writeLayerZip, ZIP_COMPRESSION } from "./zipWriter";
 
-/** The content to publish, with the hash `check` must have seen for it. */
-export async function buildLayerContent(inputs: LayerVersionInputs): Promise<LayerVersionContentInput> {
-    if (inputs.s3) {
-        return { S3Bucket: inputs.s3.bucket, S3Key: inputs.s3.key, S3ObjectVersion: inputs.s3.objectVersion };
-    }
-    const zipBytes = inputs.source ? await zipSourceTree(inputs) : await fs.promises.readFile(inputs.zipFile as string);
-    if (inputs.zipFile) {
-        assertUnchangedSinceCheck(inputs, createHash("sha256").update(zipBytes).digest("hex"));
-    }
-    return { ZipFile: zipBytes };
+/** What `create` publishes. */
+export interface LayerContent {
+    /** The `Content` of the PublishLayerVersion request. */
+    content: LayerVersionContentInput;
+    /** Base64 sha256 of the zip sent (what AWS reports as CodeSha256); absent for content in S3. */
+    codeSha256?: string;
 }
 
-async function zipSourceTree(inputs: LayerVersionInputs): Promise<Buffer> {
+/** The content to publish, with the hash `check` must have seen for it. */
+export async function buildLayerContent(inputs: LayerVersionInputs): Promise<LayerContent> {
+    if (inputs.s3) {
+        return {
+            content: { S3Bucket: inputs.s3.bucket, S3Key: inputs.s3.key, S3ObjectVersion: inputs.s3.objectVersion },
+        };
+    }
+    if (inputs.source) {
+        return zipSourceTree(inputs);
+    }
+    const zipBytes = await fs.promises.readFile(inputs.zipFile as string);
+    const digest = createHash("sha256").update(zipBytes).digest();
+    assertUnchangedSinceCheck(inputs, digest.toString("hex"));
+    return { content: { ZipFile: zipBytes }, codeSha256: digest.toString("base64") };
+}
+
+async function zipSourceTree(inputs: LayerVersionInputs): Promise<LayerContent> {
     const source = inputs.source!;
     let files: SourceFile[];
     try {
@@ -42,18 +56,18 @@ async function zipSourceTree(inputs: LayerVersionInputs): Promise<Buffer> {
     try {
         const zipPath = path.join(workDir, "layer.zip");
         const written = await writeLayerZip(files, zipPath).catch((error: Error) => {
-            if (error instanceof SourceChangedError) {
+            if (error instanceof UnreadableFileError && error.changed) {
                 throw changedWhilePublishing(inputs, error.message);
             }
             throw error instanceof SourceError ? withLayerName(inputs, error) : workSpaceError(inputs, workDir, error);
         });
         const zippedHash = hashSourceFiles(
             files,
-            { prefix: normalizePrefix(source.prefix), compression: ZIP_COMPRESSION },
+            { prefix: canonicalPrefix(source.prefix), compression: ZIP_COMPRESSION },
             written.contentDigests,
         );
         assertUnchangedSinceCheck(inputs, zippedHash);
-        return await fs.promises.readFile(zipPath);
+        return { content: { ZipFile: await fs.promises.readFile(zipPath) }, codeSha256: written.sha256Base64 };
     } finally {
         await fs.promises.rm(workDir, { recursive: true, force: true });
     }

@@ -1,15 +1,14 @@
 /**
  * Writes the layer's zip: the same files give the same bytes on every machine, timezone, umask and
- * checkout time (DESIGN.md section 3, "Zip"), for a given Node.js release (its bundled zlib produces the
- * deflate streams; the sourceHash, which decides replacement, does not depend on it).
+ * checkout time, for a given Node.js release (its bundled zlib produces the deflate streams; the
+ * sourceHash, which decides replacement, does not depend on it).
  *
  * Entries are compressed on worker threads (entryCompression.ts), a batch of consecutive small files at
  * a time or one big file streamed into a spill file, while this thread writes the finished batches in
- * order. yazl, which wrote the zip before, deflates each entry through its own stream on one thread and
- * cannot take data that is already compressed, so it could use neither core fully nor store what
- * deflate does not shrink (see the README's performance figures). Memory stays flat: a bounded number
- * of batches is in flight, big files are never held whole, and what is kept per entry is its central
- * directory record.
+ * order, so that every core deflates; an entry that deflate does not shrink is stored. Memory stays
+ * flat: a bounded number of batches is in flight, big files are never held whole, and what is kept per
+ * entry is its central directory record. The sha256 of the bytes is taken as they are written: it is
+ * the CodeSha256 that `create` expects.
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
@@ -17,21 +16,16 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { CompressionPool } from "./compressionPool";
 import { serialCompressor, type CompressionRequest, type CompressionResult } from "./compressionRequests";
-import {
-    CONTENT_DIGEST_BYTES,
-    EntryReadError,
-    type CompressedBatch,
-    type EntrySummary,
-    type SpilledEntry,
-} from "./entryCompression";
-import { SourceError, type SourceFile } from "../listing/sourceFiles";
+import { CONTENT_DIGEST_BYTES, type CompressedBatch, type EntrySummary, type SpilledEntry } from "./entryCompression";
+import { UnreadableFileError } from "../listing/sourceError";
+import type { SourceFile } from "../listing/sourceFiles";
 import { openConfined } from "../listing/confinedOpen";
 import { centralDirectoryRecord, endOfArchive, localFileHeader, STORED, type ZipEntryRecord } from "./zipRecords";
 
 /**
  * How entries are compressed; part of the sourceHash (packaging settings). Change it only when the
- * published content changes: a new value gives every layer a new version. (Storing entries that deflate
- * does not shrink changed the zip's bytes, not its content, so it kept this value.)
+ * published content changes: a new value gives every layer a new version. Whether an entry is stored
+ * or deflated changes the zip's bytes, not its content, so it is not part of this value.
  */
 export const ZIP_COMPRESSION = "deflate";
 
@@ -66,8 +60,8 @@ export const DEFAULT_ZIP_TUNING: Readonly<ZipTuning> = Object.freeze({
 });
 
 /**
- * Workers at most, whatever the core count: each costs 15-30 MB (its own V8 heap and buffers), and
- * issue #7's memory bound (200 MB on a 2-core machine) must not turn into one that grows with the machine.
+ * Workers at most, whatever the core count: each costs 15-30 MB (its own V8 heap and buffers), and the
+ * memory a create needs must not grow with the machine it runs on.
  */
 const MAX_COMPRESSION_THREADS = 4;
 
@@ -85,8 +79,8 @@ export interface Batch {
 }
 
 /**
- * Writes `files` (as listSourceFiles returns them, sorted by zipPath) to `destination` as a
- * deterministic zip. Rejects, naming the file, when one cannot be read or changed since it was listed;
+ * Writes `files` (as computeSourceHash returns them, sorted by zipPath) to `destination` as a
+ * deterministic zip. Rejects with UnreadableFileError when a file cannot be read or changed since it was listed;
  * `destination` is removed then.
  */
 export async function writeLayerZip(
@@ -111,8 +105,6 @@ export async function writeLayerZip(
         await writeBatches(files, batches, compressor, output, spillDirectory);
         written = output.finish();
         return written;
-    } catch (error) {
-        throw error instanceof EntryReadError ? unreadable(error) : error;
     } finally {
         output.close();
         // Each step is tried whatever the others do, and none may hide the error that brought us here.
@@ -190,9 +182,12 @@ async function writeBatches(
             const { first, end } = batches[submitted];
             const request = {
                 batch: submitted,
-                files: files
-                    .slice(first, end)
-                    .map(({ absolutePath, size, confineTo }) => ({ absolutePath, size, confineTo })),
+                files: files.slice(first, end).map(({ absolutePath, size, relativePath, confineTo }) => ({
+                    absolutePath,
+                    size,
+                    relativePath,
+                    confineTo,
+                })),
                 spillPath: spillPath(submitted),
             };
             const compressing = compressor.compress(request);
@@ -259,10 +254,14 @@ class ZipOutput {
                 // One byte more, to see a file that grew.
                 copied = this.copyFrom(file.absolutePath, file.size + 1, file.confineTo);
             } catch (error) {
-                throw new EntryReadError(file.absolutePath, (error as Error).message, false);
+                throw new UnreadableFileError(file.relativePath, (error as Error).message);
             }
             if (copied.bytes !== file.size || !copied.sha256.equals(digest)) {
-                throw new EntryReadError(file.absolutePath, "its content differs from when it was compressed", true);
+                throw new UnreadableFileError(
+                    file.relativePath,
+                    "its content differs from when it was compressed",
+                    true,
+                );
             }
         } else {
             let copied: { bytes: number };
@@ -389,16 +388,4 @@ class GrowingBuffer {
     contents(): Buffer {
         return this.buffer.subarray(0, this.length);
     }
-}
-
-/** A file that changed (size or content) between its reads while the zip was written. */
-export class SourceChangedError extends SourceError {}
-
-function unreadable(error: EntryReadError): SourceError {
-    return error.changed
-        ? new SourceChangedError(
-              "source.path",
-              `source.path: ${error.filePath} changed while the zip was written (${error.reason}); run the command again`,
-          )
-        : new SourceError("source.path", `source.path: ${error.filePath} cannot be read: ${error.reason}`);
 }

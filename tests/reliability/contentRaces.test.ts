@@ -84,6 +84,7 @@ async function hashOfZip(zip: JSZip): Promise<{ hash: string; contents: Map<stri
         contents.set(entry.name, content);
         files.push({
             zipPath: entry.name,
+            relativePath: entry.name,
             absolutePath: entry.name,
             executable: ((entry.unixPermissions as number) & 0o100) !== 0,
             size: content.length,

@@ -76,7 +76,7 @@ describe("reliability: names and patterns", function () {
         const withColon = makeTree({ "c:d.txt": "colon\n" });
         const [failure] = await failuresOf({ layerName: "names", source: { path: withColon } });
         expect(failure.property).to.equal("source.path");
-        expect(failure.reason).to.include('"c:d.txt"').and.include('starts with "c:"').and.include("drive");
+        expect(failure.reason).to.include('"c:d.txt"').and.include("drive letter");
         expect(failure.reason).to.not.include("backslash");
     });
 

@@ -35,12 +35,13 @@ function makeFifo(file: string): void {
 
 describe("local state: an unusable cache location", function () {
     this.timeout(60_000);
-    const root = makeTree(TREE);
-    // Files changed long ago, so that their digests are cached (a file changed just now is not trusted).
-    setTimes(root, new Date("2020-01-01T00:00:00Z"));
+    let root: string;
     let expected: string;
 
     before(async () => {
+        root = makeTree(TREE);
+        // Files changed long ago, so that their digests are cached (a file changed just now is not trusted).
+        setTimes(root, new Date("2020-01-01T00:00:00Z"));
         const restore = setEnvironment({ PULUMI_LAMBDA_LAYER_CACHE: "off" });
         try {
             expected = (await checkedHash(root)).sourceHash;

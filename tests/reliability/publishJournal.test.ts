@@ -405,6 +405,27 @@ describe("reliability: the publish journal", function () {
         }
     });
 
+    it("leaves no note for a publish that never left the machine (connection refused at its only attempt)", async () => {
+        const test = await emulatorForTest(
+            {},
+            { AWS_ENDPOINT_URL_LAMBDA: "http://127.0.0.1:1", AWS_MAX_ATTEMPTS: "1" },
+        );
+        try {
+            const failure = await capturingStderr(() =>
+                checkAndCreate({ layerName: "never-sent", source: { path: makeTree(TREE) } }).then(
+                    () => undefined,
+                    (error: Error) => error,
+                ),
+            );
+            expect(failure.result?.message)
+                .to.include('layer "never-sent": PublishLayerVersion failed')
+                .and.include("ECONNREFUSED");
+            expect(fs.readdirSync(test.journalDir), "no note, no lock").to.deep.equal([]);
+        } finally {
+            await test.stop();
+        }
+    });
+
     it("still publishes when the journal cannot be written, and says so", async () => {
         const blocker = path.join(tempDir("journal-blocked"), "a-file");
         fs.writeFileSync(blocker, "not a directory\n");

@@ -52,6 +52,19 @@ export interface ObjectVersion {
     metadata: Record<string, string>;
     checksum?: StoredChecksum;
     partCount?: number;
+    storage?: StorageSettings;
+}
+
+/**
+ * How the object is stored, as the request asked (`x-amz-server-side-encryption`,
+ * `...-aws-kms-key-id`, `x-amz-storage-class`): kept and answered back, nothing is encrypted.
+ */
+export interface StorageSettings {
+    /** `AES256` (S3's default for every object), `aws:kms` or `aws:kms:dsse`. */
+    serverSideEncryption: string;
+    kmsKeyId?: string;
+    /** Absent for STANDARD, as S3 leaves the header out. */
+    storageClass?: string;
 }
 
 interface KeyRecord {
@@ -80,6 +93,7 @@ export interface UploadRecord {
     checksumType?: ChecksumType;
     contentType?: string;
     metadata: Record<string, string>;
+    storage?: StorageSettings;
     parts: Record<string, PartRecord>;
 }
 

@@ -17,7 +17,15 @@ import {
     type ChecksumType,
 } from "./checksums";
 import { receiveBody } from "./objectBody";
-import type { BucketRecord, ObjectStore, ObjectVersion, PartRecord, StoredChecksum, UploadRecord } from "./objectStore";
+import type {
+    BucketRecord,
+    ObjectStore,
+    ObjectVersion,
+    PartRecord,
+    StorageSettings,
+    StoredChecksum,
+    UploadRecord,
+} from "./objectStore";
 import {
     invalidArgument,
     invalidRequest,
@@ -124,13 +132,82 @@ function header(request: S3Request, name: string): string | undefined {
     return Array.isArray(value) ? value.join(",") : value;
 }
 
-/** The bucket of the request, which must exist and be in the request's region. */
+/**
+ * The bucket of the request, which must exist, be in the request's region, and belong to the
+ * account `x-amz-expected-bucket-owner` names, if any (every bucket belongs to the emulator's account).
+ */
 function ownBucket(request: S3Request, store: ObjectStore): BucketRecord {
     const name = request.bucket as string;
     const bucket = store.bucket(name);
     if (!bucket) throw noSuchBucket(name);
+    checkExpectedOwner(request);
     if (bucket.region !== request.region) throw wrongRegion(name, bucket.region);
     return bucket;
+}
+
+function checkExpectedOwner(request: S3Request): void {
+    const expected = header(request, "x-amz-expected-bucket-owner");
+    if (expected !== undefined && expected !== request.accountId) {
+        throw new S3Error(403, "AccessDenied", "Access Denied");
+    }
+}
+
+const SERVER_SIDE_ENCRYPTIONS = ["AES256", "aws:kms", "aws:kms:dsse"];
+const STORAGE_CLASSES = [
+    "STANDARD",
+    "REDUCED_REDUNDANCY",
+    "STANDARD_IA",
+    "ONEZONE_IA",
+    "INTELLIGENT_TIERING",
+    "GLACIER",
+    "DEEP_ARCHIVE",
+    "OUTPOSTS",
+    "GLACIER_IR",
+    "SNOW",
+    "EXPRESS_ONEZONE",
+];
+
+/** The storage settings a write asks for, checked as S3 checks them. */
+function storageSettings(request: S3Request): StorageSettings {
+    const serverSideEncryption = header(request, "x-amz-server-side-encryption") ?? "AES256";
+    const kmsKeyId = header(request, "x-amz-server-side-encryption-aws-kms-key-id");
+    const storageClass = header(request, "x-amz-storage-class");
+    if (!SERVER_SIDE_ENCRYPTIONS.includes(serverSideEncryption)) {
+        throw invalidArgument(
+            "The encryption method specified is not supported",
+            "x-amz-server-side-encryption",
+            serverSideEncryption,
+        );
+    }
+    if (kmsKeyId !== undefined && !serverSideEncryption.startsWith("aws:kms")) {
+        throw invalidArgument(
+            "Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms",
+            "x-amz-server-side-encryption",
+            serverSideEncryption,
+        );
+    }
+    if (storageClass !== undefined && !STORAGE_CLASSES.includes(storageClass)) {
+        throw new S3Error(400, "InvalidStorageClass", "The storage class you specified is not valid", {
+            StorageClassRequested: storageClass,
+        });
+    }
+    return {
+        serverSideEncryption,
+        // S3 names the key it used; for aws:kms without a key id, that is the account's default key.
+        kmsKeyId: serverSideEncryption.startsWith("aws:kms")
+            ? (kmsKeyId ?? `arn:aws:kms:${request.region}:${request.accountId}:alias/aws/s3`)
+            : undefined,
+        storageClass: storageClass === "STANDARD" ? undefined : storageClass,
+    };
+}
+
+function storageHeaders(storage: StorageSettings | undefined): Record<string, string> {
+    const headers: Record<string, string> = {
+        "x-amz-server-side-encryption": storage?.serverSideEncryption ?? "AES256",
+    };
+    if (storage?.kmsKeyId) headers["x-amz-server-side-encryption-aws-kms-key-id"] = storage.kmsKeyId;
+    if (storage?.storageClass) headers["x-amz-storage-class"] = storage.storageClass;
+    return headers;
 }
 
 async function listBuckets(request: S3Request, store: ObjectStore): Promise<S3Result> {
@@ -242,6 +319,7 @@ async function deleteBucket(request: S3Request, store: ObjectStore): Promise<S3R
 async function getBucketLocation(request: S3Request, store: ObjectStore): Promise<S3Result> {
     const bucket = store.bucket(request.bucket as string);
     if (!bucket) throw noSuchBucket(request.bucket as string);
+    checkExpectedOwner(request);
     const location = bucket.region === "us-east-1" ? "" : bucket.region;
     return {
         status: 200,
@@ -322,7 +400,7 @@ async function listObjectsV2(request: S3Request, store: ObjectStore): Promise<S3
                 ChecksumAlgorithm: version.checksum?.algorithm,
                 ChecksumType: version.checksum?.type,
                 Size: version.size,
-                StorageClass: "STANDARD",
+                StorageClass: version.storage?.storageClass ?? "STANDARD",
             });
             last = key;
         }
@@ -403,6 +481,7 @@ async function putObject(request: S3Request, store: ObjectStore): Promise<S3Resu
     }
     const key = request.key as string;
     const condition = writeConditions(request);
+    const storage = storageSettings(request);
     condition(store.latest(bucket.name, key));
     // S3 keeps a CRC64NVME of objects sent without a checksum.
     const received = await receiveBody(request.headers, request.body, store, { unlessSent: DEFAULT_ALGORITHM });
@@ -417,6 +496,7 @@ async function putObject(request: S3Request, store: ObjectStore): Promise<S3Resu
         contentType: header(request, "content-type"),
         metadata: userMetadata(request),
         checksum: { algorithm, type: "FULL_OBJECT", value: checksum },
+        storage,
     };
     try {
         await store.putVersion(bucket.name, key, version, condition);
@@ -430,6 +510,7 @@ async function putObject(request: S3Request, store: ObjectStore): Promise<S3Resu
             ETag: version.etag,
             ...checksumResponseHeaders(version.checksum),
             ...versionHeaders(bucket, version),
+            ...storageHeaders(storage),
         },
     };
 }
@@ -517,6 +598,7 @@ async function getObject(request: S3Request, store: ObjectStore, withBody: boole
         ...versionHeaders(bucket, version),
         ...(checksumMode && !range ? checksumResponseHeaders(version.checksum) : {}),
         ...(version.partCount ? { "x-amz-mp-parts-count": version.partCount } : {}),
+        ...storageHeaders(version.storage),
     };
     for (const [name, value] of Object.entries(version.metadata)) headers[`x-amz-meta-${name}`] = value;
     headers["Content-Length"] = range ? range.end - range.start + 1 : version.size;
@@ -637,6 +719,7 @@ async function createMultipartUpload(request: S3Request, store: ObjectStore): Pr
         checksumType,
         contentType: header(request, "content-type"),
         metadata: userMetadata(request),
+        storage: storageSettings(request),
         parts: {},
     };
     await store.createUpload(upload);
@@ -647,7 +730,7 @@ async function createMultipartUpload(request: S3Request, store: ObjectStore): Pr
         200,
         "InitiateMultipartUploadResult",
         { Bucket: bucket.name, Key: upload.key, UploadId: upload.uploadId },
-        checksumHeaders,
+        { ...checksumHeaders, ...storageHeaders(upload.storage) },
     );
 }
 
@@ -770,6 +853,7 @@ async function completeMultipartUpload(request: S3Request, store: ObjectStore): 
         lastModified: request.now.toISOString(),
         contentType: upload.contentType,
         metadata: upload.metadata,
+        storage: upload.storage,
         checksum: assembled.checksum,
         partCount: parts.length,
     };
@@ -792,7 +876,7 @@ async function completeMultipartUpload(request: S3Request, store: ObjectStore): 
             [`Checksum${checksum.algorithm}`]: checksum.value,
             ChecksumType: checksum.type,
         },
-        versionHeaders(bucket, version),
+        { ...versionHeaders(bucket, version), ...storageHeaders(version.storage) },
     );
 }
 

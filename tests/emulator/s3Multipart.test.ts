@@ -79,12 +79,18 @@ describe("emulator: S3 multipart uploads (@aws-sdk/lib-storage)", () => {
         );
     });
 
-    it("keeps a FULL_OBJECT CRC64NVME of a multipart object: the checksum of the whole bytes", async () => {
+    it("keeps a FULL_OBJECT CRC64NVME of a multipart object (the checksum of the whole bytes) and its encryption", async () => {
         const { client: s3 } = s3Client(emulator.endpoint, { region: REGION });
         const body = randomBytes(11 * MiB);
         await new Upload({
             client: s3,
-            params: { Bucket: "big-objects", Key: "full.bin", Body: body, ChecksumAlgorithm: "CRC64NVME" },
+            params: {
+                Bucket: "big-objects",
+                Key: "full.bin",
+                Body: body,
+                ChecksumAlgorithm: "CRC64NVME",
+                ServerSideEncryption: "aws:kms",
+            },
             partSize: 5 * MiB,
         }).done();
         const head = await s3.send(
@@ -92,6 +98,9 @@ describe("emulator: S3 multipart uploads (@aws-sdk/lib-storage)", () => {
         );
         expect(head.ChecksumType).to.equal("FULL_OBJECT");
         expect(head.ChecksumCRC64NVME).to.equal(checksumOf("CRC64NVME", body));
+        // The upload's encryption settings carry over to the assembled object.
+        expect(head.ServerSideEncryption).to.equal("aws:kms");
+        expect(head.SSEKMSKeyId).to.equal(`arn:aws:kms:${REGION}:123456789012:alias/aws/s3`);
     });
 
     it("refuses a part with a wrong checksum, a small middle part, and a completed or aborted upload", async () => {

@@ -279,4 +279,46 @@ describe("emulator: S3 buckets and objects (@aws-sdk/client-s3)", () => {
         const missing = await rejectionOf(read("no-such-version"));
         expect(missing.name).to.equal("NoSuchVersion");
     });
+
+    it("answers back the encryption and storage class asked for, and refuses unknown ones", async () => {
+        const { client: s3 } = client();
+        const put = await s3.send(
+            new PutObjectCommand({
+                Bucket: "objects",
+                Key: "encrypted",
+                Body: "secret-ish",
+                ServerSideEncryption: "aws:kms",
+                SSEKMSKeyId: "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                StorageClass: "STANDARD_IA",
+            }),
+        );
+        expect(put.ServerSideEncryption).to.equal("aws:kms");
+        const head = await s3.send(new HeadObjectCommand({ Bucket: "objects", Key: "encrypted" }));
+        expect(head.ServerSideEncryption).to.equal("aws:kms");
+        expect(head.SSEKMSKeyId).to.equal(
+            "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        );
+        expect(head.StorageClass).to.equal("STANDARD_IA");
+        const plain = await s3.send(new HeadObjectCommand({ Bucket: "objects", Key: "once" }));
+        expect(plain.ServerSideEncryption).to.equal("AES256");
+        expect(plain.StorageClass).to.equal(undefined);
+        const badClass = await rejectionOf(
+            s3.send(new PutObjectCommand({ Bucket: "objects", Key: "k", Body: "x", StorageClass: "COLD" as never })),
+        );
+        expect(badClass.name).to.equal("InvalidStorageClass");
+    });
+
+    it("refuses a request whose expected bucket owner is another account with 403 AccessDenied", async () => {
+        const { client: s3 } = client();
+        const other = await rejectionOf(
+            s3.send(
+                new PutObjectCommand({ Bucket: "objects", Key: "k", Body: "x", ExpectedBucketOwner: "210987654321" }),
+            ),
+        );
+        expect(other.name).to.equal("AccessDenied");
+        expect(other.$metadata.httpStatusCode).to.equal(403);
+        await s3.send(
+            new PutObjectCommand({ Bucket: "objects", Key: "owned", Body: "x", ExpectedBucketOwner: "123456789012" }),
+        );
+    });
 });

@@ -167,8 +167,21 @@ const STORAGE_CLASSES = [
     "EXPRESS_ONEZONE",
 ];
 
-/** The storage settings a write asks for, checked as S3 checks them. */
+/**
+ * Buckets have ACLs disabled (Object Ownership "bucket owner enforced", S3's default since 2023): a
+ * write that sets an ACL other than `bucket-owner-full-control` is refused.
+ */
+function refuseAcls(request: S3Request): void {
+    const acl = header(request, "x-amz-acl");
+    const grants = Object.keys(request.headers).some((name) => name.startsWith("x-amz-grant-"));
+    if ((acl !== undefined && acl !== "bucket-owner-full-control") || grants) {
+        throw new S3Error(400, "AccessControlListNotSupported", "The bucket does not allow ACLs");
+    }
+}
+
+/** The storage settings a write asks for, checked as S3 checks them (ACLs included). */
 function storageSettings(request: S3Request): StorageSettings {
+    refuseAcls(request);
     const serverSideEncryption = header(request, "x-amz-server-side-encryption") ?? "AES256";
     const kmsKeyId = header(request, "x-amz-server-side-encryption-aws-kms-key-id");
     const storageClass = header(request, "x-amz-storage-class");

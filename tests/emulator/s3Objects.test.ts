@@ -280,7 +280,7 @@ describe("emulator: S3 buckets and objects (@aws-sdk/client-s3)", () => {
         expect(missing.name).to.equal("NoSuchVersion");
     });
 
-    it("answers back the encryption and storage class asked for, and refuses unknown ones", async () => {
+    it("answers back the encryption and storage class asked for, and refuses unknown ones and ACLs", async () => {
         const { client: s3 } = client();
         const put = await s3.send(
             new PutObjectCommand({
@@ -306,6 +306,11 @@ describe("emulator: S3 buckets and objects (@aws-sdk/client-s3)", () => {
             s3.send(new PutObjectCommand({ Bucket: "objects", Key: "k", Body: "x", StorageClass: "COLD" as never })),
         );
         expect(badClass.name).to.equal("InvalidStorageClass");
+        // ACLs are disabled, as on every new bucket since 2023.
+        const acl = await rejectionOf(
+            s3.send(new PutObjectCommand({ Bucket: "objects", Key: "k", Body: "x", ACL: "public-read" })),
+        );
+        expect(acl.name).to.equal("AccessControlListNotSupported");
     });
 
     it("refuses a request whose expected bucket owner is another account with 403 AccessDenied", async () => {

@@ -16,7 +16,6 @@ const GIGABYTE = 1024 * 1024 * 1024;
 
 /** Runs `action` while recording every path opened through fs.openSync (how the provider opens files to read them). */
 async function recordingOpens<T>(action: () => Promise<T>): Promise<{ result: T; opened: string[] }> {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const nodeFs = require("node:fs") as typeof fs;
     const original = nodeFs.openSync;
     const opened: string[] = [];

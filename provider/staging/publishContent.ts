@@ -94,6 +94,8 @@ function stagingFor(inputs: LayerVersionInputs, defaults: StagingDefaults): Retu
     try {
         return resolveStaging(inputs.staging, defaults);
     } catch (error) {
-        throw new Error(`layer "${inputs.layerName}": ${(error as Error).message}; nothing was published`);
+        throw new Error(`layer "${inputs.layerName}": ${(error as Error).message}; nothing was published`, {
+            cause: error,
+        });
     }
 }

@@ -82,7 +82,7 @@ export async function preparePublishContent(
             codeSha256: zip.sha256Base64,
             staged: object,
             route: `from ${objectUrl(object)}`,
-            release: () => (object.staging.keepObject ? nothing() : deleteStagedObject(s3, object, sink)),
+            release: () => (object.staging.keepObject ? nothing() : deleteStagedObject(s3, object)),
         };
     } finally {
         await zip.dispose();

@@ -38,7 +38,7 @@ function parseOptions(argv: string[]): Options {
     const { values } = parseArgs({
         args: argv,
         options: {
-            runs: { type: "string", default: "5" },
+            runs: { type: "string", default: "3" },
             json: { type: "boolean", default: false },
             fresh: { type: "boolean", default: false },
             corpus: { type: "string", default: "all" },

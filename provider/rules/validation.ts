@@ -7,6 +7,7 @@ import * as limits from "./limits";
 import { stripUndefined } from "./outputs";
 import { InputFailure, LayerVersionInputs } from "../types";
 import { isUnknown } from "./unknowns";
+import { stagingFailures } from "./staging";
 
 /** What `source.include` means when it is not given: every file under `source.path`. */
 export const DEFAULT_INCLUDE: readonly string[] = ["**/*"];
@@ -338,6 +339,7 @@ const INPUTS: Record<string, Field> = {
             expected: "an AWS region code such as us-east-1 or us-gov-west-1",
         }),
     },
+    staging: { check: stagingFailures },
 };
 
 /** Exactly one of `source`, `zipFile`, `s3` says where the content comes from. */
@@ -400,6 +402,7 @@ export function normalizeInputs(news: Record<string, unknown>): LayerVersionInpu
         ...inputs,
         source: normalizeSource(inputs.source),
         permissions: normalizePermissions(inputs.permissions),
+        staging: isPlainObject(inputs.staging) ? presentOnly(inputs.staging) : inputs.staging,
     };
     return stripUndefined(normalized) as unknown as LayerVersionInputs;
 }

@@ -38,6 +38,22 @@ export interface StepResult {
     notes: string[];
 }
 
+/**
+ * Ours against the reference: the ratio of the medians (to a thousandth) and whether it meets the
+ * target, peak RSS included when the target has one (an unmeasured RSS does not meet it). Pure.
+ */
+export function judge(
+    ours: SideResult,
+    reference: SideResult,
+    target: StepResult["target"],
+): { ratio: number; met: boolean } {
+    const ratio = Math.round((ours.ms.median / reference.ms.median) * 1000) / 1000;
+    const rssMet =
+        target.maxRssMb === undefined ||
+        (ours.peakRssKb !== undefined && (ours.peakRssKb * 1024) / 1e6 <= target.maxRssMb);
+    return { ratio, met: ratio <= target.maxRatio && rssMet };
+}
+
 /** Where it ran. */
 export interface Machine {
     cpus: number;

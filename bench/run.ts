@@ -19,6 +19,7 @@ import { GNU_TIME, isInstalled, median, timeChild, timeShell, type ChildSample, 
 import {
     describeMachine,
     formatReport,
+    judge,
     loadAverage,
     type BenchReport,
     type Figures,
@@ -209,16 +210,11 @@ function summarize(step: Step, taken: Taken): StepResult {
         return { ...common, ours, reference: { ...reference, ...unavailable }, notes };
     }
     const referenceSide = side(taken.references);
-    const ratio = Math.round((ours.ms.median / referenceSide.ms.median) * 1000) / 1000;
-    const rssMet =
-        step.targetRssMb === undefined ||
-        (ours.peakRssKb !== undefined && (ours.peakRssKb * 1024) / 1e6 <= step.targetRssMb);
     return {
         ...common,
         ours,
         reference: { ...reference, ...referenceSide },
-        ratio,
-        met: ratio <= step.targetRatio && rssMet,
+        ...judge(ours, referenceSide, target),
         notes,
     };
 }

@@ -48,7 +48,7 @@ export async function preparePublishContent(
             release: nothing,
         };
     }
-    const staging = resolveStaging(inputs.staging, defaults);
+    const staging = stagingFor(inputs, defaults);
     const zip = await buildLayerZip(inputs);
     try {
         const route = chooseZipRoute(zip.bytes, staging);
@@ -86,5 +86,14 @@ export async function preparePublishContent(
         };
     } finally {
         await zip.dispose();
+    }
+}
+
+/** resolveStaging, with the layer named when the stack config's values are refused. */
+function stagingFor(inputs: LayerVersionInputs, defaults: StagingDefaults): ReturnType<typeof resolveStaging> {
+    try {
+        return resolveStaging(inputs.staging, defaults);
+    } catch (error) {
+        throw new Error(`layer "${inputs.layerName}": ${(error as Error).message}; nothing was published`);
     }
 }

@@ -20,9 +20,10 @@ export interface Sample {
     maxRssKb?: number;
 }
 
-/** One run of a node child: its reply too. */
+/** One run of a node child: its reply too, and what it wrote on stderr (the provider's progress lines). */
 export interface ChildSample extends Sample {
     reply: ChildReply;
+    stderr: string;
 }
 
 /** True when `tool` can be run (`command -v`). */
@@ -64,7 +65,7 @@ export function timeChild(request: ChildRequest, env: NodeJS.ProcessEnv): ChildS
     }
     // The reply is the last line: what the provider logs outside an engine goes to stdout before it.
     const reply = JSON.parse(result.stdout.trim().split("\n").pop() ?? "") as ChildReply;
-    return { ms: reply.inProcessMs, wallMs, maxRssKb: reply.maxRssKb, reply };
+    return { ms: reply.inProcessMs, wallMs, maxRssKb: reply.maxRssKb, reply, stderr: result.stderr };
 }
 
 /** The median of `values` (the mean of the middle two for an even count); NaN for none. Pure. */

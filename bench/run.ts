@@ -205,7 +205,7 @@ function summarize(step: Step, taken: Taken): StepResult {
         return { ...common, notRun: taken.notRun, reference: { ...reference, ...referenceSide }, notes: [] };
     }
     const ours = side(taken.ours);
-    const notes = step.notes(taken.ours.map((sample) => sample.reply));
+    const notes = step.notes(taken.ours);
     if (unavailable !== undefined) {
         return { ...common, ours, reference: { ...reference, ...unavailable }, notes };
     }

@@ -43,8 +43,8 @@ export interface Step {
     ours: ((run: number) => ChildSample) | { skipped: string };
     /** Untimed, once before the runs. */
     prepare(): void;
-    /** What to say about our outputs after the runs (determinism, sizes). */
-    notes(replies: readonly ChildReply[]): string[];
+    /** What to say about our runs afterwards (determinism, sizes, phases). */
+    notes(samples: readonly ChildSample[]): string[];
 }
 
 /** What the steps need from the machine. */
@@ -227,24 +227,41 @@ function create(
                       }),
         // The check of the preview before `up`: create's own check of the tree finds the cache warm, as in a real `up`.
         prepare: () => void timeChild({ step: "check", inputs: request.inputs, olds: {} }, cacheEnv),
-        notes(replies) {
+        notes(samples) {
+            const replies = samples.map((sample) => sample.reply);
             const zoneCount = Math.min(replies.length, ZIP_TIME_ZONES.length);
             const zones = `TZ=${ZIP_TIME_ZONES.slice(0, zoneCount).join(", ")}`;
             const identical =
                 zoneCount > 1
                     ? `same codeSha256 in ${zones}: ${allEqual(replies) ? "yes" : "NO"}`
                     : `one run (${zones}): TZ check needs --runs 2`;
-            return [identical, `zip ${megabytes(replies[0].zipBytes ?? 0)}`];
+            return [identical, `zip ${megabytes(replies[0].zipBytes ?? 0)}`, createPhases(samples)];
         },
     };
 }
 
-function checkNotes(replies: readonly ChildReply[]): string[] {
+function checkNotes(samples: readonly ChildSample[]): string[] {
+    const replies = samples.map((sample) => sample.reply);
     const load = median(replies.map((reply) => reply.loadMs ?? 0));
     return [
         `same sourceHash every run: ${allEqual(replies) ? "yes" : "NO"}`,
         `loading the provider's lifecycle (included): ${Math.round(load)} ms`,
     ];
+}
+
+/** The phases of `create` that the provider's progress lines time ("zipped to 75.5 MB in 9.8 s"). */
+const PHASE_LINE = /layer "[^"]*": (listed and hashed|zipped|uploaded|published)\b.* in (\d+(?:\.\d+)?) s$/gm;
+
+/** The median time of each phase the progress lines report, in the order they come. */
+export function createPhases(samples: readonly ChildSample[]): string {
+    const phases = new Map<string, number[]>();
+    for (const sample of samples) {
+        for (const [, phase, seconds] of sample.stderr.matchAll(PHASE_LINE)) {
+            phases.set(phase, [...(phases.get(phase) ?? []), Number(seconds)]);
+        }
+    }
+    const parts = [...phases].map(([phase, seconds]) => `${phase} ${median(seconds).toFixed(1)} s`);
+    return parts.length > 0 ? `phases (medians, from the progress lines): ${parts.join(", ")}` : "no progress lines";
 }
 
 function allEqual(replies: readonly ChildReply[]): boolean {

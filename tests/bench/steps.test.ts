@@ -2,8 +2,8 @@ import { expect } from "chai";
 import type { ChildSample } from "../../bench/measure";
 import { createPhases } from "../../bench/steps";
 
-function sampleWith(stderr: string): ChildSample {
-    return { ms: 1, wallMs: 1, reply: { inProcessMs: 1, maxRssKb: 1, digest: "d" }, stderr };
+function sampleWith(output: string): ChildSample {
+    return { ms: 1, wallMs: 1, reply: { inProcessMs: 1, maxRssKb: 1, digest: "d" }, output };
 }
 
 describe("bench create phases", () => {

@@ -14,6 +14,7 @@ import { randomBytes } from "node:crypto";
 import { ListLayerVersionsCommand } from "@aws-sdk/client-lambda";
 import { expect } from "chai";
 import { captureResources, EngineStack } from "../../engine";
+import { removeTempDirs } from "../helpers/fileTrees";
 import { useInstalledExample } from "../helpers/installedExample";
 import { tempDir } from "../helpers/reliability";
 
@@ -37,6 +38,7 @@ function filesUnder(dir: string): string[] {
 }
 
 describe("reliability: no credential or download link in state, payloads, output or files (engine path)", function () {
+    after(removeTempDirs);
     this.timeout(300_000);
     const journalDir = tempDir("secrets-journal");
     const cacheDir = tempDir("secrets-cache");

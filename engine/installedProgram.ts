@@ -1,8 +1,8 @@
 /**
  * Builds a Pulumi program directory the way a user's looks: the package under test installed from its
  * packed tarball (`npm pack`, so only what `files` ships is there and `require()`s resolve as for users),
- * next to an installed @pulumi/pulumi. Slow-ish (npm, about 10 s here): do it once per test file, in a
- * `before` hook.
+ * next to an installed @pulumi/pulumi; or, with `installProgram`, whatever npm specs a user would give
+ * (a git URL, say). Slow-ish (npm, about 10 s here): do it once per test file, in a `before` hook.
  *
  * Why @pulumi/pulumi is installed and not symlinked to the repository's copy (which takes 3 s instead):
  * the SDK's closure serializer maps a captured module's file to the `exports` subpath of its package by

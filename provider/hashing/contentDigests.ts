@@ -62,11 +62,21 @@ const WORKER_START_MICROS = 40_000;
 const HELPER_AFTER_ENTRIES = 4_000;
 
 /**
+ * Judges the listed files by their stat sizes before any content is read; throws SourceError to refuse
+ * them. A big tree with nothing cached is stat'ed as it is read, so there it runs after the reads.
+ */
+export type SizeGuard = (files: readonly SourceFile[]) => void;
+
+/**
  * Lists and fingerprints `source` (its path resolved against `baseDir`). Asynchronous in signature only,
  * so that callers need not change if reading moves off this thread entirely. Throws SourceError for
- * content that cannot be packaged.
+ * content that cannot be packaged, or that `guard` refuses.
  */
-export async function computeSourceHash(source: LayerSource, baseDir: string): Promise<SourceHashResult> {
+export async function computeSourceHash(
+    source: LayerSource,
+    baseDir: string,
+    guard: SizeGuard = () => undefined,
+): Promise<SourceHashResult> {
     // Taken before any stat: a file modified after this moment is not trusted from the cache (hashCache.ts).
     const observedAtNs = BigInt(Date.now()) * 1_000_000n;
     const helper = new HelperThread(os.availableParallelism());
@@ -78,8 +88,8 @@ export async function computeSourceHash(source: LayerSource, baseDir: string): P
         }
         const confineTo = confinement(source, baseDir);
         const tree =
-            readKeptListing(source, baseDir, cache, helper, confineTo) ??
-            readNewListing(source, baseDir, cache, helper, cacheFile !== undefined, confineTo);
+            readKeptListing(source, baseDir, cache, helper, guard, confineTo) ??
+            readNewListing(source, baseDir, cache, helper, cacheFile !== undefined, guard, confineTo);
         const { files, statRows, digests, filesRead } = tree.content;
         const sourceHash = hashSourceFiles(
             files,
@@ -124,6 +134,7 @@ function readKeptListing(
     baseDir: string,
     cache: DigestCache,
     helper: HelperThread,
+    guard: SizeGuard,
     confineTo: string | undefined,
 ): ReadTree | undefined {
     const files = reusableListing(source, baseDir, cache);
@@ -134,7 +145,7 @@ function readKeptListing(
     try {
         return {
             relativePaths,
-            content: readContent(files, relativePaths, cache, helper, confineTo),
+            content: readContent(files, relativePaths, cache, helper, guard, confineTo),
             reused: true,
             listingToKeep: () => cache.listing,
         };
@@ -153,6 +164,7 @@ function readNewListing(
     cache: DigestCache,
     helper: HelperThread,
     keep: boolean,
+    guard: SizeGuard,
     confineTo: string | undefined,
 ): ReadTree {
     const listing = listSourceTree(
@@ -164,7 +176,7 @@ function readNewListing(
     const dependencies = keep ? listing.dependencies() : undefined;
     const relativePaths = files.map((file) => file.relativePath);
     const takeFolderRows = dependencies ? offerFolderStats(dependencies.directories, helper) : undefined;
-    const content = readContent(files, relativePaths, cache, helper, confineTo);
+    const content = readContent(files, relativePaths, cache, helper, guard, confineTo);
     return {
         relativePaths,
         content,
@@ -179,11 +191,15 @@ function readContent(
     relativePaths: readonly string[],
     cache: DigestCache,
     helper: HelperThread,
+    guard: SizeGuard,
     confineTo: string | undefined,
 ): ListedContent {
-    return cache.count === 0 && files.length >= HELPER_AFTER_ENTRIES
-        ? readAll(files, helper, confineTo)
-        : readChanged(files, relativePaths, cache, helper, confineTo);
+    if (cache.count === 0 && files.length >= HELPER_AFTER_ENTRIES) {
+        const content = readAll(files, helper, confineTo);
+        guard(content.files);
+        return content;
+    }
+    return readChanged(files, relativePaths, cache, helper, guard, confineTo);
 }
 
 /** The files of a listing with their stats and content digests. */
@@ -223,10 +239,12 @@ function readChanged(
     relativePaths: readonly string[],
     cache: DigestCache,
     helper: HelperThread,
+    guard: SizeGuard,
     confineTo: string | undefined,
 ): ListedContent {
     const stats = statShared(listed, helper);
     const files = sourceFilesOf(listed, stats);
+    guard(files);
     const digests = sharedDigests(listed.length);
     const cached = takeCachedDigests(cache, { relativePaths, statRows: stats.rows }, digests);
     const unread = files.flatMap((_, index) => (cached[index] === 1 ? [] : [index]));

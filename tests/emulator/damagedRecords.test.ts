@@ -9,11 +9,12 @@ import { ListLayerVersionsCommand, PublishLayerVersionCommand } from "@aws-sdk/c
 import { expect } from "chai";
 import { startEmulator } from "../../emulator";
 import { lambdaClient, makeZip } from "../helpers/emulator";
-import { tempDir } from "../helpers/fileTrees";
+import { removeTempDirs, tempDir } from "../helpers/fileTrees";
 import { capturingStderr } from "../helpers/reliability";
 
 describe("emulator: damaged records in --data-dir", function () {
     this.timeout(60_000);
+    after(() => removeTempDirs());
 
     it("skips each damaged file on purpose, naming it, and numbers the next version after every number used", async () => {
         const dataDir = tempDir("emulator-damaged-");

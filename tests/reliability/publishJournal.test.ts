@@ -13,6 +13,7 @@ import { ListLayerVersionsCommand, PublishLayerVersionCommand } from "@aws-sdk/c
 import { makeZip } from "../helpers/emulator";
 import { expect } from "chai";
 import { isAbandoned, journalDirectory, layerKey, type PublishRecord } from "../../provider/aws/publishJournal";
+import { removeTempDirs } from "../helpers/fileTrees";
 import { makeTree } from "../helpers/fixtures";
 import {
     capturingStderr,
@@ -98,6 +99,7 @@ const isPublish = (method: string, requestPath: string) =>
 const isGrant = (method: string, requestPath: string) => method === "POST" && requestPath.includes("/policy");
 
 describe("reliability: the publish journal", function () {
+    after(removeTempDirs);
     this.timeout(60_000);
 
     describe("rules (pure)", () => {

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
 import { makeTree } from "../../helpers/fixtures";
-import { setTimes } from "../../helpers/fileTrees";
+import { removeTempDirs, setTimes } from "../../helpers/fileTrees";
 import { capturingStderr, provider, setEnvironment, tempDir } from "../../helpers/reliability";
 import type { LayerVersionInputs } from "../../../provider/types";
 
@@ -37,6 +37,7 @@ describe("local state: an unusable cache location", function () {
     this.timeout(60_000);
     let root: string;
     let expected: string;
+    after(() => removeTempDirs());
 
     before(async () => {
         root = makeTree(TREE);

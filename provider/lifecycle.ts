@@ -35,6 +35,8 @@ import { parseLayerVersionArn, LayerVersionRef } from "./rules/layerVersionRef";
 import { buildLayerContent } from "./zip/layerContent";
 import { grantPermissions, readPolicy, reconcilePermissions, PermissionTarget } from "./aws/permissionSync";
 import { hashContent } from "./hashing/contentCheck";
+import { fingerprintBuild } from "./build/buildFingerprint";
+import { buildLayerZip } from "./build/buildContent";
 import {
     abandonPublish,
     beginPublish,
@@ -66,8 +68,24 @@ export async function check(
     if (inputs.s3) {
         return { inputs: stripUndefined(inputs) };
     }
-    if (containsUnknown(inputs.source) || containsUnknown(inputs.zipFile)) {
+    // A build's target comes from the runtimes and architectures: unknown ones leave its fingerprint unknown.
+    const buildTargetUnknown =
+        inputs.build !== undefined &&
+        (containsUnknown(inputs.compatibleRuntimes) || containsUnknown(inputs.compatibleArchitectures));
+    if (
+        containsUnknown(inputs.source) ||
+        containsUnknown(inputs.zipFile) ||
+        containsUnknown(inputs.build) ||
+        buildTargetUnknown
+    ) {
         return { inputs: stripUndefined({ ...inputs, sourceHash: UNKNOWN }) };
+    }
+    if (inputs.build) {
+        const built = await fingerprintBuild(inputs, process.cwd());
+        if ("failure" in built) return { inputs, failures: [built.failure] };
+        const { log } = require("@pulumi/pulumi") as typeof pulumi;
+        built.warnings.forEach((warning) => log.warn(warning));
+        return { inputs: stripUndefined({ ...inputs, sourceHash: built.sourceHash }) };
     }
     const hashed = await hashContent(inputs, process.cwd());
     return "failure" in hashed
@@ -97,7 +115,9 @@ export async function create(
     const region = await resolveRegion(inputs.region, settings.stackRegion);
     const client = createLambdaClient(region);
     await recoverInterruptedPublishes(inputs.layerName, region, client);
-    const content = await buildLayerContent(inputs);
+    const content = inputs.build
+        ? { ZipFile: (await buildLayerZip(inputs, process.cwd())).zipBytes }
+        : await buildLayerContent(inputs);
     const codeSha256 = content.ZipFile ? createHash("sha256").update(content.ZipFile).digest("base64") : undefined;
     const intent = await beginPublish({ layerName: inputs.layerName, region, codeSha256 });
     const published = await callLambda(inputs.layerName, "PublishLayerVersion", () =>

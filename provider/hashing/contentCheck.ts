@@ -9,6 +9,7 @@ import { SourceError } from "../listing/sourceFiles";
 import { inspectZipFile } from "../zip/zipFileCheck";
 import { DIRECT_UPLOAD_MAX_ZIP_BYTES, UNZIPPED_MAX_BYTES } from "../rules/limits";
 import { measuredZipSize, zipSizeBound } from "../zip/zipSize";
+import { layoutFailures } from "../rules/layout";
 
 /** Either the content's hex sha256 fingerprint or why the content cannot be published. */
 export type ContentVerdict = { sourceHash: string } | { failure: InputFailure };
@@ -34,6 +35,13 @@ async function checkZipFile(zipPath: string): Promise<ContentVerdict> {
 
 async function checkSourceTree(inputs: LayerVersionInputs, baseDir: string): Promise<ContentVerdict> {
     const { sourceHash, files } = await computeSourceHash(inputs.source!, baseDir);
+    if (!inputs.source!.allowAnyLayout) {
+        const [misplaced] = layoutFailures(
+            files.map((file) => file.zipPath),
+            inputs.compatibleRuntimes,
+        );
+        if (misplaced) return { failure: misplaced };
+    }
     const unzippedBytes = files.reduce((total, file) => total + file.size, 0);
     if (unzippedBytes > UNZIPPED_MAX_BYTES) {
         const reason = `source.path holds ${unzippedBytes} bytes in ${files.length} files; AWS allows at most ${UNZIPPED_MAX_BYTES} bytes unzipped per layer`;

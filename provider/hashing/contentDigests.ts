@@ -33,6 +33,7 @@ import {
     sourceFilesOf,
     unreadableFileError,
     DEFAULT_INCLUDE,
+    excludePatterns,
     type ListedFile,
     type SourceFile,
 } from "../listing/sourceFiles";
@@ -270,7 +271,7 @@ function digestCacheFile(source: LayerSource, baseDir: string): string | undefin
     const tree = JSON.stringify([
         path.resolve(baseDir, source.path),
         source.include ?? DEFAULT_INCLUDE,
-        source.exclude ?? [],
+        excludePatterns(source),
         source.followSymlinks === true,
         FAST_GLOB_VERSION,
     ]);

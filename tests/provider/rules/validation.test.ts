@@ -56,7 +56,7 @@ const BAD: BadCase[] = [
     {
         name: "no content",
         inputs: { source: undefined },
-        property: "source, zipFile, s3",
+        property: "source, zipFile, s3, build",
         mentions: ["exactly one", "source", "zipFile", "s3", "none"],
     },
     {

@@ -161,7 +161,12 @@ export function pipArguments(target: BuildTarget, requirementsFile: string, targ
 export function unpinnedRequirements(requirementsText: string): string[] {
     return requirementsText
         .split(/\r?\n/)
-        .map((line) => line.replace(/(^|\s)#.*$/, "").split(";")[0].trim())
+        .map((line) =>
+            line
+                .replace(/(^|\s)#.*$/, "")
+                .split(";")[0]
+                .trim(),
+        )
         .filter((line) => line !== "" && !line.startsWith("-") && !/^[a-z][a-z0-9+.-]*:\/\//i.test(line))
         .filter((line) => !PINNED.test(line))
         .map((line) => REQUIREMENT_NAME.exec(line)?.[0] ?? line);
@@ -174,5 +179,10 @@ const PINNED = /^[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?\s*===?\s*[^\s,*]+$/;
 /** `10.9.2` -> [10, 9, 2]; undefined when the text holds no version. */
 export function parseVersion(text: string): number[] | undefined {
     const match = /(\d+)\.(\d+)(?:\.(\d+))?/.exec(text);
-    return match ? match.slice(1).filter((part) => part !== undefined).map(Number) : undefined;
+    return match
+        ? match
+              .slice(1)
+              .filter((part) => part !== undefined)
+              .map(Number)
+        : undefined;
 }

@@ -116,7 +116,7 @@ export async function create(
     const client = createLambdaClient(region);
     await recoverInterruptedPublishes(inputs.layerName, region, client);
     const content = inputs.build
-        ? { ZipFile: (await buildLayerZip(inputs, process.cwd())).zipBytes }
+        ? { ZipFile: await buildLayerZip(inputs, process.cwd()) }
         : await buildLayerContent(inputs);
     const codeSha256 = content.ZipFile ? createHash("sha256").update(content.ZipFile).digest("base64") : undefined;
     const intent = await beginPublish({ layerName: inputs.layerName, region, codeSha256 });

@@ -16,11 +16,8 @@ import { cachedBuild } from "./buildCache";
 import { scanNativeCode } from "./elfScan";
 import { runBuild } from "./toolBuilds";
 
-/** The zip of the build, and whether this call ran the tool (false: the cache had the tree). */
-export async function buildLayerZip(
-    inputs: LayerVersionInputs,
-    baseDir: string,
-): Promise<{ zipBytes: Buffer; built: boolean }> {
+/** The zip of the build (`build.path` resolved against `baseDir`), built now or from the cache. */
+export async function buildLayerZip(inputs: LayerVersionInputs, baseDir: string): Promise<Buffer> {
     const build = inputs.build!;
     const verdict = await fingerprintBuild(inputs, baseDir);
     if ("failure" in verdict) {
@@ -34,7 +31,7 @@ export async function buildLayerZip(
     }
     const target = buildTarget(inputs);
     const folder = path.resolve(baseDir, build.path);
-    const { treeDir, built } = await cachedBuild(verdict.sourceHash, async (fresh) => {
+    const { treeDir } = await cachedBuild(verdict.sourceHash, async (fresh) => {
         const workDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), "lambda-layer-build-"));
         try {
             await runBuild(inputs.layerName, build, folder, target, fresh, workDir);
@@ -61,7 +58,7 @@ export async function buildLayerZip(
     try {
         const zipPath = path.join(workDir, "layer.zip");
         await writeLayerZip(files, zipPath);
-        return { zipBytes: await fs.promises.readFile(zipPath), built };
+        return await fs.promises.readFile(zipPath);
     } finally {
         await fs.promises.rm(workDir, { recursive: true, force: true });
     }

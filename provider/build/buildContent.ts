@@ -11,13 +11,14 @@ import { buildTarget } from "../rules/buildInputs";
 import { UNZIPPED_MAX_BYTES } from "../rules/limits";
 import { listSourceFiles, type SourceFile } from "../listing/sourceFiles";
 import { writeLayerZip } from "../zip/zipWriter";
+import type { LayerContent } from "../zip/layerContent";
 import { fingerprintBuild } from "./buildFingerprint";
 import { cachedBuild } from "./buildCache";
 import { scanNativeCode } from "./elfScan";
 import { runBuild } from "./toolBuilds";
 
-/** The zip of the build (`build.path` resolved against `baseDir`), built now or from the cache. */
-export async function buildLayerZip(inputs: LayerVersionInputs, baseDir: string): Promise<Buffer> {
+/** The zip of the build (`build.path` resolved against `baseDir`), built now or from the cache, with its CodeSha256. */
+export async function buildLayerZip(inputs: LayerVersionInputs, baseDir: string): Promise<LayerContent> {
     const build = inputs.build!;
     const verdict = await fingerprintBuild(inputs, baseDir);
     if ("failure" in verdict) {
@@ -57,8 +58,8 @@ export async function buildLayerZip(inputs: LayerVersionInputs, baseDir: string)
     const workDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), "lambda-layer-"));
     try {
         const zipPath = path.join(workDir, "layer.zip");
-        await writeLayerZip(files, zipPath);
-        return await fs.promises.readFile(zipPath);
+        const { sha256Base64 } = await writeLayerZip(files, zipPath);
+        return { content: { ZipFile: await fs.promises.readFile(zipPath) }, codeSha256: sha256Base64 };
     } finally {
         await fs.promises.rm(workDir, { recursive: true, force: true });
     }

@@ -6,6 +6,7 @@ export type {
     LayerPermission,
     LayerS3Content,
     LayerSource,
+    LayerStaging,
     LayerVersionInputs,
     LayerVersionOutputs,
 } from "../provider/types";

@@ -11,14 +11,14 @@ import { buildTarget } from "../rules/buildInputs";
 import { UNZIPPED_MAX_BYTES } from "../rules/limits";
 import { listSourceFiles, type SourceFile } from "../listing/sourceFiles";
 import { writeLayerZip } from "../zip/zipWriter";
-import type { LayerContent } from "../zip/layerContent";
+import type { LayerZip } from "../zip/layerContent";
 import { fingerprintBuild } from "./buildFingerprint";
 import { cachedBuild } from "./buildCache";
 import { scanNativeCode } from "./elfScan";
 import { runBuild } from "./toolBuilds";
 
-/** The zip of the build (`build.path` resolved against `baseDir`), built now or from the cache, with its CodeSha256. */
-export async function buildLayerZip(inputs: LayerVersionInputs, baseDir: string): Promise<LayerContent> {
+/** The zip of the build (`build.path` resolved against `baseDir`), built now or from the cache, in a temp file. */
+export async function zipDependencyBuild(inputs: LayerVersionInputs, baseDir: string): Promise<LayerZip> {
     const build = inputs.build!;
     const verdict = await fingerprintBuild(inputs, baseDir);
     if ("failure" in verdict) {
@@ -56,12 +56,14 @@ export async function buildLayerZip(inputs: LayerVersionInputs, baseDir: string)
         );
     }
     const workDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), "lambda-layer-"));
+    const dispose = (): Promise<void> => fs.promises.rm(workDir, { recursive: true, force: true });
     try {
         const zipPath = path.join(workDir, "layer.zip");
-        const { sha256Base64 } = await writeLayerZip(files, zipPath);
-        return { content: { ZipFile: await fs.promises.readFile(zipPath) }, codeSha256: sha256Base64 };
-    } finally {
-        await fs.promises.rm(workDir, { recursive: true, force: true });
+        const written = await writeLayerZip(files, zipPath);
+        return { path: zipPath, bytes: written.bytes, sha256Base64: written.sha256Base64, dispose };
+    } catch (error) {
+        await dispose();
+        throw error;
     }
 }
 

@@ -6,20 +6,23 @@ import * as path from "node:path";
 import type { InputFailure, LayerVersionInputs } from "../types";
 import { computeSourceHash } from "./contentDigests";
 import { SourceError } from "../listing/sourceError";
+import type { SourceFile } from "../listing/sourceFiles";
 import { inspectZipFile } from "../zip/zipFileCheck";
-import { DIRECT_UPLOAD_MAX_ZIP_BYTES, UNZIPPED_MAX_BYTES } from "../rules/limits";
-import { measuredZipSize, zipSizeBound } from "../zip/zipSize";
+import { UNZIPPED_MAX_BYTES } from "../rules/limits";
 import { layoutFailures } from "../rules/layout";
 
 /** Either the content's hex sha256 fingerprint or why the content cannot be published. */
 export type ContentVerdict = { sourceHash: string } | { failure: InputFailure };
 
-/** Hashes `source` or `zipFile` (relative paths resolve against `baseDir`) and applies the size limits. */
+/**
+ * Hashes `source` or `zipFile` (relative paths resolve against `baseDir`) and applies the unzipped size
+ * limit. Never zips: whether the zip fits a direct upload is decided in create, which knows the staging.
+ */
 export async function hashContent(inputs: LayerVersionInputs, baseDir: string): Promise<ContentVerdict> {
     try {
         return inputs.zipFile
             ? await checkZipFile(path.resolve(baseDir, inputs.zipFile))
-            : await checkSourceTree(inputs, baseDir);
+            : { sourceHash: (await computeSourceHash(inputs.source!, baseDir, judgeListing(inputs))).sourceHash };
     } catch (error) {
         if (error instanceof SourceError) {
             return { failure: { property: error.property, reason: error.message } };
@@ -33,28 +36,27 @@ async function checkZipFile(zipPath: string): Promise<ContentVerdict> {
     return { sourceHash: (await inspectZipFile(zipPath)).sha256Hex };
 }
 
-async function checkSourceTree(inputs: LayerVersionInputs, baseDir: string): Promise<ContentVerdict> {
-    const { sourceHash, files } = await computeSourceHash(inputs.source!, baseDir);
-    if (!inputs.source!.allowAnyLayout) {
-        const [misplaced] = layoutFailures(
-            files.map((file) => file.zipPath),
-            inputs.compatibleRuntimes,
-        );
-        if (misplaced) return { failure: misplaced };
-    }
+/** The judgements made on the listing, before any file is read: the size limit, and the layout unless opted out. */
+function judgeListing(inputs: LayerVersionInputs): (files: readonly SourceFile[]) => void {
+    return (files) => {
+        refuseOverUnzippedLimit(files);
+        if (!inputs.source!.allowAnyLayout) {
+            const [misplaced] = layoutFailures(
+                files.map((file) => file.zipPath),
+                inputs.compatibleRuntimes,
+            );
+            if (misplaced) throw new SourceError(misplaced.property, misplaced.reason);
+        }
+    };
+}
+
+/** Refuses, from the stat sizes alone, a tree whose content AWS would refuse unzipped. */
+function refuseOverUnzippedLimit(files: readonly SourceFile[]): void {
     const unzippedBytes = files.reduce((total, file) => total + file.size, 0);
     if (unzippedBytes > UNZIPPED_MAX_BYTES) {
-        const reason = `source.path holds ${unzippedBytes} bytes in ${files.length} files; AWS allows at most ${UNZIPPED_MAX_BYTES} bytes unzipped per layer`;
-        return { failure: { property: "source.path", reason } };
+        throw new SourceError(
+            "source.path",
+            `source.path holds ${unzippedBytes} bytes in ${files.length} files; AWS allows at most ${UNZIPPED_MAX_BYTES} bytes unzipped per layer`,
+        );
     }
-    if (zipSizeBound(files) > DIRECT_UPLOAD_MAX_ZIP_BYTES) {
-        const zipBytes = await measuredZipSize(files, sourceHash);
-        if (zipBytes > DIRECT_UPLOAD_MAX_ZIP_BYTES) {
-            const reason =
-                `source.path zips to ${zipBytes} bytes; a zip sent directly to the Lambda API may be at most ` +
-                `${DIRECT_UPLOAD_MAX_ZIP_BYTES} bytes (50 MB): upload the zip to S3 and use the \`s3\` input`;
-            return { failure: { property: "source.path", reason } };
-        }
-    }
-    return { sourceHash };
 }

@@ -8,6 +8,7 @@ import { InputFailure, LayerVersionInputs } from "../types";
 import { isUnknown } from "./unknowns";
 import { canonicalPrefix, DEFAULT_INCLUDE, prefixFailure } from "./entryNames";
 import { buildTargetFailures } from "./buildInputs";
+import { stagingFailures } from "./staging";
 
 /** Judges one value found at `path`; returns nothing when it is fine. */
 type Check = (value: unknown, path: string) => InputFailure[];
@@ -348,6 +349,7 @@ const INPUTS: Record<string, Field> = {
             expected: "an AWS region code such as us-east-1 or us-gov-west-1",
         }),
     },
+    staging: { check: stagingFailures },
 };
 
 /** Exactly one of `source`, `zipFile`, `s3`, `build` says where the content comes from. */
@@ -411,6 +413,7 @@ export function normalizeInputs(news: Record<string, unknown>): LayerVersionInpu
         ...inputs,
         source: normalizeSource(inputs.source),
         permissions: normalizePermissions(inputs.permissions),
+        staging: isPlainObject(inputs.staging) ? presentOnly(inputs.staging) : inputs.staging,
     };
     return stripUndefined(normalized) as unknown as LayerVersionInputs;
 }

@@ -76,7 +76,7 @@ export class LayerVersion extends pulumi.dynamic.Resource {
     public readonly codeSize!: pulumi.Output<number>;
     /** When AWS created the version (ISO 8601). */
     public readonly createdDate!: pulumi.Output<string>;
-    /** Hex sha256 fingerprint of the content (for `source` and `zipFile`) or of a build's inputs: what decides a new version. */
+    /** Hex sha256 fingerprint of the content (`source`, `zipFile`) or of a build's inputs: what decides a new version. */
     public readonly sourceHash!: pulumi.Output<string | undefined>;
     /** The version's resource policy as a JSON string, when it has one. */
     public readonly policy!: pulumi.Output<string | undefined>;

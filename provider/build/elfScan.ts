@@ -132,7 +132,10 @@ export function elfProblem(facts: ElfFacts, target: BuildTarget): string | undef
     return undefined;
 }
 
-/** The package a zip entry belongs to: the innermost `node_modules/<name>` (or `@scope/name`), else the folder under `python/`. */
+/**
+ * The package a zip entry belongs to: the innermost `node_modules/<name>` (or `@scope/name`), else the
+ * folder under `python/`.
+ */
 export function packageOf(zipPath: string): string {
     const segments = zipPath.split("/");
     const last = segments.lastIndexOf("node_modules");

@@ -23,7 +23,7 @@ export interface BuildTarget {
     pythonVersion?: string;
 }
 
-/** Amazon Linux 2023 (glibc 2.34) runs python3.12+, nodejs20.x+ and provided.al2023; the rest run on AL2 (glibc 2.26). */
+/** Amazon Linux 2023 (glibc 2.34) runs python3.12+, nodejs20.x+ and provided.al2023; the rest, AL2 (glibc 2.26). */
 const AL2023_GLIBC: readonly [number, number] = [2, 34];
 const AL2_GLIBC: readonly [number, number] = [2, 26];
 

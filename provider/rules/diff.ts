@@ -51,8 +51,8 @@ type Olds = Partial<LayerVersionOutputs>;
 type Same = (olds: Olds, news: LayerVersionInputs) => boolean;
 
 /**
- * `source`, `zipFile` and `build` are judged by the `sourceHash` of their content (a build's: of its inputs) alone: a moved directory, a
- * renamed zip or reordered globs with the same bytes are no change. They still count as changed while
+ * `source`, `zipFile` and `build` are judged by the `sourceHash` of their content (a build's: of its inputs)
+ * alone: a moved directory, a renamed zip or reordered globs with the same bytes are no change. They still count as changed while
  * they hold an unknown value (preview), since the content they will name is not known yet.
  */
 const judgedBySourceHash: Same = () => true;

@@ -1,8 +1,9 @@
 /**
  * The zip that create publishes, on disk: the deterministic zip of a source tree or of a dependency
- * build, written to a temp file, or a prebuilt zip as it is. Runs in `create`, after `check` hashed the same content; a mismatch
- * means the files changed in between, and publishing them would make the state lie about what was
- * published. Whether the zip then travels inline or through S3 is decided by its size, by the caller.
+ * build, written to a temp file, or a prebuilt zip as it is. Runs in `create`, after `check` hashed the
+ * same content; a mismatch means the files changed in between, and publishing them would make the state
+ * lie about what was published. Whether the zip then travels inline or through S3 is decided by its
+ * size, by the caller.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -25,7 +26,7 @@ export interface LayerZip {
     dispose(): Promise<void>;
 }
 
-/** Builds (for `source` and `build`) or finds (for `zipFile`) the zip of `inputs`, checked against the hash `check` saw. */
+/** Builds (`source`, `build`) or finds (`zipFile`) the zip of `inputs`, checked against the hash `check` saw. */
 export async function buildLayerZip(inputs: LayerVersionInputs): Promise<LayerZip> {
     if (inputs.build) {
         return zipDependencyBuild(inputs, process.cwd());

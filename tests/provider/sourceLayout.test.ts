@@ -10,6 +10,7 @@ import { LayerVersionProvider } from "../../provider";
 import type { LayerVersionInputs } from "../../provider/types";
 import { listSourceFiles } from "../../provider/listing/sourceFiles";
 import { makeTree } from "../helpers/fixtures";
+import { removeTempDirs } from "../helpers/fileTrees";
 
 const provider = new LayerVersionProvider();
 
@@ -29,6 +30,7 @@ const JUNK = {
 };
 
 describe("source: default excludes and layouts Lambda can load (check)", () => {
+    after(removeTempDirs);
     it("leaves VCS folders, byte-code caches and .DS_Store out by default, at any depth", () => {
         const dir = makeTree({ ...JUNK, "python/pkg/__init__.py": "", "python/pkg/mod.py": "X = 1\n" });
         const names = listSourceFiles({ path: dir }, "/").map((file) => file.zipPath);

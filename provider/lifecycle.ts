@@ -37,6 +37,7 @@ import { publishReadAdvice } from "./aws/s3Staging";
 import { elapsed, logProgress } from "./local/progressLog";
 import { grantPermissions, readPolicy, reconcilePermissions, PermissionTarget } from "./aws/permissionSync";
 import { hashContent } from "./hashing/contentCheck";
+import { fingerprintBuild } from "./build/buildFingerprint";
 import {
     abandonPublish,
     beginPublish,
@@ -73,8 +74,24 @@ export async function check(
     if (inputs.s3) {
         return { inputs: stripUndefined(inputs) };
     }
-    if (containsUnknown(inputs.source) || containsUnknown(inputs.zipFile)) {
+    // A build's target comes from the runtimes and architectures: unknown ones leave its fingerprint unknown.
+    const buildTargetUnknown =
+        inputs.build !== undefined &&
+        (containsUnknown(inputs.compatibleRuntimes) || containsUnknown(inputs.compatibleArchitectures));
+    if (
+        containsUnknown(inputs.source) ||
+        containsUnknown(inputs.zipFile) ||
+        containsUnknown(inputs.build) ||
+        buildTargetUnknown
+    ) {
         return { inputs: stripUndefined({ ...inputs, sourceHash: UNKNOWN }) };
+    }
+    if (inputs.build) {
+        const built = await fingerprintBuild(inputs, process.cwd());
+        if ("failure" in built) return { inputs, failures: [built.failure] };
+        const { log } = require("@pulumi/pulumi") as typeof pulumi;
+        built.warnings.forEach((warning) => log.warn(warning));
+        return { inputs: stripUndefined({ ...inputs, sourceHash: built.sourceHash }) };
     }
     const hashed = await hashContent(inputs, process.cwd());
     return "failure" in hashed

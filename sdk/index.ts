@@ -2,6 +2,7 @@
 export { LayerVersion } from "./layerVersion";
 export type { LayerVersionArgs } from "./layerVersion";
 export type {
+    LayerBuild,
     LayerPermission,
     LayerS3Content,
     LayerSource,

@@ -29,7 +29,14 @@ import { reusableListing } from "../listing/listingCache";
 import { usableCacheDirectory } from "../local/cacheFile";
 import { helperMessage, newControl, runAsCaller, type HelperMessage, type SharedJob, type StatJob } from "./sharedWork";
 import { hashSourceFiles } from "./sourceHash";
-import { listSourceTree, checkedPrefix, sourceFilesOf, type ListedFile, type SourceFile } from "../listing/sourceFiles";
+import {
+    listSourceTree,
+    checkedPrefix,
+    excludePatterns,
+    sourceFilesOf,
+    type ListedFile,
+    type SourceFile,
+} from "../listing/sourceFiles";
 import { ZIP_COMPRESSION } from "../zip/zipWriter";
 import { DEFAULT_INCLUDE } from "../rules/entryNames";
 
@@ -304,7 +311,7 @@ function digestCacheFile(source: LayerSource, baseDir: string): string | undefin
     const tree = JSON.stringify([
         path.resolve(baseDir, source.path),
         source.include ?? DEFAULT_INCLUDE,
-        source.exclude ?? [],
+        excludePatterns(source),
         source.followSymlinks === true,
         FAST_GLOB_VERSION,
     ]);

@@ -42,6 +42,26 @@ export interface SourceFile extends ListedFile {
     confineTo?: string;
 }
 
+/**
+ * What is never layer content, left out unless `source.defaultExcludes` is false: version-control
+ * folders (`.git` is a file in a worktree or submodule), Python's byte-code caches (regenerated with
+ * new bytes on every run) and macOS folder metadata.
+ */
+export const DEFAULT_EXCLUDES: readonly string[] = [
+    "**/.git",
+    "**/.git/**",
+    "**/.hg/**",
+    "**/.svn/**",
+    "**/__pycache__/**",
+    "**/*.pyc",
+    "**/.DS_Store",
+];
+
+/** The exclude patterns a listing of `source` applies: its own, then the default ones unless turned off. */
+export function excludePatterns(source: LayerSource): string[] {
+    return [...(source.exclude ?? []), ...(source.defaultExcludes === false ? [] : DEFAULT_EXCLUDES)];
+}
+
 /** A listing, and what its result depends on. */
 export interface SourceListing {
     /** The files, sorted by `zipPath`. */
@@ -105,7 +125,7 @@ export function listSourceTree(
     const rootReal = realSourceRoot(root);
     const prefix = checkedPrefix(source.prefix);
     const include = checkedPatterns(source.include ?? DEFAULT_INCLUDE, "source.include");
-    const exclude = checkedPatterns(source.exclude ?? [], "source.exclude");
+    const exclude = checkedPatterns(excludePatterns(source), "source.exclude");
     const guard = new ListingGuard(root, rootReal, source.followSymlinks === true, onDirectoryRead);
 
     const rootPrefix = sourceRootPrefix(root);

@@ -1,7 +1,7 @@
 /**
- * The zip that create publishes, on disk: the deterministic zip of a source tree, written to a temp
- * file, or a prebuilt zip as it is. Runs in `create`, after `check` hashed the same content. The source
- * hash of a tree is computed again from the very reads that fill the zip (one pass, no digest cache), so
+ * The zip that create publishes, on disk: the deterministic zip of a source tree or of a dependency
+ * build, written to a temp file, or a prebuilt zip as it is. Runs in `create`, after `check` hashed the
+ * same content. The source hash of a tree is computed again from the very reads that fill the zip (one pass, no digest cache), so
  * a file rewritten at any moment, even at the same size, cannot be published under the hash of what it
  * held before: a mismatch with `check`'s hash means the files changed in between, and publishing them
  * would make the state lie about what was published. Whether the zip then travels inline or through S3
@@ -19,6 +19,7 @@ import { SourceError, UnreadableFileError } from "../listing/sourceError";
 import { elapsed, formatBytes, logProgress } from "../local/progressLog";
 import { canonicalPrefix } from "../rules/entryNames";
 import { writeLayerZip, ZIP_COMPRESSION } from "./zipWriter";
+import { zipDependencyBuild } from "../build/buildContent";
 
 /** A zip ready to publish, and what is known about its bytes. */
 export interface LayerZip {
@@ -30,8 +31,11 @@ export interface LayerZip {
     dispose(): Promise<void>;
 }
 
-/** Builds (for `source`) or finds (for `zipFile`) the zip of `inputs`, checked against the hash `check` saw. */
+/** Builds (`source`, `build`) or finds (`zipFile`) the zip of `inputs`, checked against the hash `check` saw. */
 export async function buildLayerZip(inputs: LayerVersionInputs): Promise<LayerZip> {
+    if (inputs.build) {
+        return zipDependencyBuild(inputs, process.cwd());
+    }
     if (inputs.source) {
         return zipSourceTree(inputs);
     }

@@ -106,7 +106,7 @@ describe("layer manifest", () => {
             "layers:\n  deps: { layerName: d, zipFile: a.zip, compatibleRuntimes: [nodejs99.x] }\n",
             /layer "deps":\n {2}compatibleRuntimes\[0\]: /,
         ],
-        ["no content", "layers:\n  a: { layerName: a }\n", /layer "a":\n {2}source, zipFile, s3: /],
+        ["no content", "layers:\n  a: { layerName: a }\n", /layer "a":\n {2}source, zipFile, s3, build: /],
     ];
     for (const [what, text, expected] of badManifests) {
         it(`refuses ${what}, naming the file, the layer and the field`, () => {

@@ -161,7 +161,20 @@ export async function callLambda<T>(layerName: string, operation: string, call: 
     }
 }
 
-/** Runs one Lambda call and answers `undefined` when the target does not exist (404). */
+/**
+ * "Not found" as AWS says it (ResourceNotFoundException), or as another Lambda-compatible endpoint says it:
+ * a 404 whose error code names it (`NotFound`, `LayerVersionNotFoundException`, ...). A 404 without such a
+ * code (an empty or HTML page from a wrong endpoint path) is not taken as "gone": that would drop live
+ * versions from the state.
+ */
+function isNotFound(error: unknown): boolean {
+    const code = awsErrorCode(error);
+    if (code === "ResourceNotFoundException") return true;
+    const status = (error as ServiceErrorLike | undefined)?.$metadata?.httpStatusCode;
+    return status === 404 && code !== undefined && /NotFound/i.test(code);
+}
+
+/** Runs one Lambda call and answers `undefined` when the target does not exist (see {@link isNotFound}). */
 export async function callLambdaOrMissing<T>(
     layerName: string,
     operation: string,
@@ -170,7 +183,7 @@ export async function callLambdaOrMissing<T>(
     try {
         return await call();
     } catch (error) {
-        if (awsErrorCode(error) === "ResourceNotFoundException") {
+        if (isNotFound(error)) {
             return undefined;
         }
         throw describeLambdaError(layerName, operation, error);

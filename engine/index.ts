@@ -5,7 +5,12 @@
  */
 export { Diagnostic, DiagnosticSeverity, DiagnosticSource } from "./diagnostics";
 export { EngineStub, startEngineStub } from "./engineStub";
-export { InstalledProgram, InstallPackedProgramOptions, installPackedProgram } from "./installedProgram";
+export {
+    InstalledProgram,
+    InstallPackedProgramOptions,
+    installPackedProgram,
+    PULUMI_VERSION_VARIABLE,
+} from "./installedProgram";
 export { PropertyMap, SECRET_SIG, SIG_KEY, stripSecrets, UNKNOWN, wrapSecret } from "./properties";
 export {
     CheckResult,

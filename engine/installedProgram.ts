@@ -26,7 +26,11 @@ export interface InstallPackedProgramOptions {
      * harness's own, whose dependencies are the tarball and @pulumi/pulumi.
      */
     programFiles: Record<string, string> | string;
-    /** The @pulumi/pulumi version to install (default: the version `packageDir` resolves, its dev install). */
+    /**
+     * The @pulumi/pulumi version to install. Default: the {@link PULUMI_VERSION_VARIABLE} environment
+     * variable when set (CI runs the engine path against the oldest and the newest version the peer range
+     * allows), otherwise the version `packageDir` resolves, its dev install.
+     */
     pulumiVersion?: string;
 }
 
@@ -42,6 +46,9 @@ export interface InstalledProgram {
     cleanup(): Promise<void>;
 }
 
+/** The environment variable that picks the @pulumi/pulumi version test programs install. */
+export const PULUMI_VERSION_VARIABLE = "PULUMI_LAMBDA_LAYER_TEST_PULUMI_VERSION";
+
 /** npm from its cache can still take a while on a busy two-core machine. */
 const NPM_TIMEOUT_MS = 300_000;
 
@@ -52,7 +59,8 @@ const NPM_TIMEOUT_MS = 300_000;
  * @throws (rejects) with npm's output when packing or installing fails
  */
 export async function installPackedProgram(options: InstallPackedProgramOptions): Promise<InstalledProgram> {
-    const pulumiVersion = options.pulumiVersion ?? resolvePulumiVersion(options.packageDir);
+    const pulumiVersion =
+        options.pulumiVersion || process.env[PULUMI_VERSION_VARIABLE] || resolvePulumiVersion(options.packageDir);
     const root = await fs.promises.mkdtemp(path.join(os.tmpdir(), "engine-program-"));
     const cleanup = (): Promise<void> => fs.promises.rm(root, { recursive: true, force: true });
     try {
@@ -64,6 +72,10 @@ export async function installPackedProgram(options: InstallPackedProgramOptions)
         const installStart = Date.now();
         const installArgs = ["--prefer-offline", "--no-audit", "--no-fund", tarball, `@pulumi/pulumi@${pulumiVersion}`];
         await npm(dir, ["install", ...installArgs]);
+        const installed = resolvePulumiVersion(dir);
+        if (installed !== pulumiVersion) {
+            throw new Error(`asked for @pulumi/pulumi ${pulumiVersion}, npm installed ${installed} in ${dir}`);
+        }
         return { dir, tarball, timings: { packMs, installMs: Date.now() - installStart }, cleanup };
     } catch (error) {
         await cleanup();

@@ -2,6 +2,9 @@
 export { LayerVersion } from "./layerVersion";
 export type { LayerVersionArgs } from "./layerVersion";
 export type {
+    KnownArchitecture,
+    KnownRuntime,
+    LayerRuntime,
     LayerPermission,
     LayerS3Content,
     LayerSource,

@@ -3,13 +3,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { LayerVersionProvider } from "../provider/layerVersionProvider";
-import type {
-    KnownArchitecture,
-    LayerPermission,
-    LayerRuntime,
-    LayerS3Content,
-    LayerSource,
-} from "../provider/types";
+import type { KnownArchitecture, LayerPermission, LayerRuntime, LayerS3Content, LayerSource } from "../provider/types";
 
 /** The arguments of a {@link LayerVersion}. Exactly one of `source`, `zipFile` and `s3` is required. */
 export interface LayerVersionArgs {

@@ -40,11 +40,6 @@ export function canonicalPrincipal(principal: string): string {
     return ROOT_PRINCIPAL.exec(principal)?.[1] ?? principal;
 }
 
-/** True for the entry that stands for a statement the model cannot express (see {@link FOREIGN_STATEMENT_PREFIX}). */
-export function isForeignStatement(permission: LayerPermission): boolean {
-    return permission.principal.startsWith(FOREIGN_STATEMENT_PREFIX);
-}
-
 function byStatementId(a: LayerPermission, b: LayerPermission): number {
     return compareStrings(a.statementId, b.statementId);
 }

@@ -2,7 +2,6 @@ import { expect } from "chai";
 import {
     canonicalPrincipal,
     FOREIGN_STATEMENT_PREFIX,
-    isForeignStatement,
     permissionsFromPolicy,
     permissionsToRestore,
     planPermissionChanges,
@@ -27,6 +26,8 @@ function statement(sid: string, principal: unknown, extra: Record<string, unknow
 function policy(...statements: unknown[]): string {
     return JSON.stringify({ Version: "2012-10-17", Id: "default", Statement: statements });
 }
+
+const isForeignStatement = (permission: LayerPermission) => permission.principal.startsWith(FOREIGN_STATEMENT_PREFIX);
 
 const ORG_CONDITION = { StringEquals: { "aws:PrincipalOrgID": "o-abcdefghij" } };
 

@@ -5,7 +5,6 @@
  * stacks whose state holds an old provider.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { createHash } from "node:crypto";
 import { DeleteLayerVersionCommand, GetLayerVersionCommand, PublishLayerVersionCommand } from "@aws-sdk/client-lambda";
 import type { LayerPermission, LayerVersionInputs, LayerVersionOutputs } from "./types";
 import { validateInputs, normalizeInputs } from "./rules/validation";
@@ -93,8 +92,7 @@ export async function create(
     const region = await resolveRegion(inputs.region, settings.stackRegion);
     const client = createLambdaClient(region);
     await recoverInterruptedPublishes(inputs.layerName, region, client);
-    const content = await buildLayerContent(inputs);
-    const codeSha256 = content.ZipFile ? createHash("sha256").update(content.ZipFile).digest("base64") : undefined;
+    const { content, codeSha256 } = await buildLayerContent(inputs);
     const intent = await beginPublish({ layerName: inputs.layerName, region, codeSha256 });
     const published = await callLambda(inputs.layerName, "PublishLayerVersion", () =>
         client.send(
@@ -152,7 +150,7 @@ export async function read(
 ): Promise<pulumi.dynamic.ReadResult<LayerVersionOutputs>> {
     if (!props) {
         throw new Error(
-            `reading ${id} needs its recorded state: \`pulumi import\` does not work for dynamic resources (pulumi/pulumi#16175)`,
+            `reading ${id} needs its recorded state: \`pulumi import\` does not work for dynamic resources`,
         );
     }
     const ref = parseLayerVersionArn(id);

@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { LayerVersionProvider } from "../provider/layerVersionProvider";
 import type { KnownArchitecture, LayerPermission, LayerRuntime, LayerS3Content, LayerSource } from "../provider/types";
+import { OUTPUT_ONLY_FIELDS, type OutputOnlyField } from "../provider/rules/outputs";
 
 /** The arguments of a {@link LayerVersion}. Exactly one of `source`, `zipFile` and `s3` is required. */
 export interface LayerVersionArgs {
@@ -92,17 +93,10 @@ export class LayerVersion extends pulumi.dynamic.Resource {
     }
 }
 
-/** Declared as undefined so that the engine fills them in as outputs. */
-const OUTPUT_PLACEHOLDERS = {
-    arn: undefined,
-    layerArn: undefined,
-    version: undefined,
-    codeSha256: undefined,
-    codeSize: undefined,
-    createdDate: undefined,
-    sourceHash: undefined,
-    policy: undefined,
-    revisionId: undefined,
-    signingJobArn: undefined,
-    signingProfileVersionArn: undefined,
-};
+/**
+ * Declared as undefined so that the engine fills them in as outputs: the output-only fields, and
+ * `sourceHash`, which `check` sets. (`Pick` makes the compiler check that the class declares each one.)
+ */
+const OUTPUT_PLACEHOLDERS = Object.fromEntries(
+    [...OUTPUT_ONLY_FIELDS, "sourceHash"].map((field) => [field, undefined]),
+) as Record<keyof Pick<LayerVersion, OutputOnlyField | "sourceHash">, undefined>;

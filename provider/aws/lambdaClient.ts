@@ -157,7 +157,7 @@ function isNetworkFailure(error: ServiceErrorLike | undefined): boolean {
  * An error that names the layer, the operation, the AWS error code and request id, and what to do.
  * Non-service errors (a network failure, a bug) keep their message under the same prefix.
  */
-export function describeLambdaError(layerName: string, operation: string, error: unknown): LambdaCallError {
+function describeLambdaError(layerName: string, operation: string, error: unknown): LambdaCallError {
     const serviceError = error as ServiceErrorLike | undefined;
     const code = awsErrorCode(error);
     // Without its closing period, so that the advice follows as part of the same sentence list.

@@ -23,7 +23,7 @@ import {
     PublishLayerVersionCommandOutput,
 } from "@aws-sdk/client-lambda";
 import { callLambda, callLambdaOrMissing } from "./lambdaClient";
-import { parseLayerVersionArn } from "../rules/layerVersionRef";
+import { bareLayerName, parseLayerVersionArn } from "../rules/layerVersionRef";
 import { providerStateDirectory } from "../local/stateDirectory";
 
 /** What one note says. */
@@ -74,10 +74,10 @@ export function journalDirectory(env: NodeJS.ProcessEnv = process.env): string {
  * ARN and its bare name are the same layer. Pure.
  */
 export function layerKey(layerName: string, region: string): string {
-    const name = layerName.includes(":layer:")
-        ? layerName.slice(layerName.lastIndexOf(":layer:") + ":layer:".length)
-        : layerName;
-    return createHash("sha256").update(`${region}\n${name}`).digest("hex").slice(0, 16);
+    return createHash("sha256")
+        .update(`${region}\n${bareLayerName(layerName)}`)
+        .digest("hex")
+        .slice(0, 16);
 }
 
 /** A note nobody will finish: its create gave up on it, or its process no longer runs on this host. Pure. */
@@ -147,7 +147,7 @@ export async function finishPublish(entry: JournalEntry | undefined): Promise<vo
 }
 
 /** The abandoned notes of one layer. No API call; one readdir of a small folder. */
-export async function abandonedEntries(
+async function abandonedEntries(
     layerName: string,
     region: string,
     directory: string = journalDirectory(),

@@ -5,7 +5,7 @@
 import * as path from "node:path";
 import type { InputFailure, LayerVersionInputs } from "../types";
 import { computeSourceHash } from "./contentDigests";
-import { SourceError } from "../listing/sourceFiles";
+import { SourceError } from "../listing/sourceError";
 import { inspectZipFile } from "../zip/zipFileCheck";
 import { DIRECT_UPLOAD_MAX_ZIP_BYTES, UNZIPPED_MAX_BYTES } from "../rules/limits";
 import { measuredZipSize, zipSizeBound } from "../zip/zipSize";

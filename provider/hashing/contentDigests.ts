@@ -10,8 +10,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import type { LayerSource } from "../types";
-import { DIGEST_BYTES, FileReadError } from "./fileDigest";
-import { FileStatError, fileStatsFor, type FileStats } from "../listing/fileStats";
+import { DIGEST_BYTES } from "./fileDigest";
+import { fileStatsFor, type FileStats } from "../listing/fileStats";
+import { UnreadableFileError } from "../listing/sourceError";
 import { version as FAST_GLOB_VERSION } from "fast-glob/package.json";
 import {
     digestCacheDirectory,
@@ -26,17 +27,9 @@ import {
 import { reusableListing } from "../listing/listingCache";
 import { helperMessage, newControl, runAsCaller, type HelperMessage, type SharedJob, type StatJob } from "./sharedWork";
 import { hashSourceFiles } from "./sourceHash";
-import {
-    listSourceTree,
-    normalizePrefix,
-    SourceError,
-    sourceFilesOf,
-    unreadableFileError,
-    DEFAULT_INCLUDE,
-    type ListedFile,
-    type SourceFile,
-} from "../listing/sourceFiles";
+import { listSourceTree, checkedPrefix, sourceFilesOf, type ListedFile, type SourceFile } from "../listing/sourceFiles";
 import { ZIP_COMPRESSION } from "../zip/zipWriter";
+import { DEFAULT_INCLUDE } from "../rules/entryNames";
 
 /** The fingerprint of a source tree, the files it covers, and how many of them had to be read. */
 export interface SourceHashResult {
@@ -87,7 +80,7 @@ export async function computeSourceHash(source: LayerSource, baseDir: string): P
         const { files, statRows, digests, filesRead } = tree.content;
         const sourceHash = hashSourceFiles(
             files,
-            { prefix: normalizePrefix(source.prefix), compression: ZIP_COMPRESSION },
+            { prefix: checkedPrefix(source.prefix), compression: ZIP_COMPRESSION },
             digests,
         );
         if (cacheFile && (filesRead > 0 || !tree.reused)) {
@@ -142,7 +135,7 @@ function readKeptListing(
             listingToKeep: () => cache.listing,
         };
     } catch (error) {
-        if (error instanceof SourceError) {
+        if (error instanceof UnreadableFileError) {
             return undefined;
         }
         throw error;
@@ -277,21 +270,20 @@ function digestCacheFile(source: LayerSource, baseDir: string): string | undefin
     return path.join(directory, `${createHash("sha256").update(tree).digest("hex").slice(0, 32)}.digests`);
 }
 
-/** Stats `files`, with the helper's share if it runs. Throws SourceError naming a file that cannot be stat'ed. */
+/** Stats `files`, with the helper's share if it runs. Throws UnreadableFileError for a file that cannot be stat'ed. */
 function statShared(files: readonly ListedFile[], helper: HelperThread): FileStats {
     const stats = fileStatsFor(files.length);
-    shareNamingFiles(
-        files,
-        helper,
+    helper.share(
         { task: "stat", control: newControl(), stats },
         files.map((file) => file.absolutePath),
+        (index) => files[index].relativePath,
     );
     return stats;
 }
 
 /**
  * Writes the digest of each of `files` at the indices `indices` into `digests`, and its stats into
- * `stats` when given, with the helper's share if it runs. Throws SourceError naming a file that cannot be read.
+ * `stats` when given, with the helper's share if it runs. Throws UnreadableFileError for a file that cannot be read.
  */
 function digestShared(
     files: readonly ListedFile[],
@@ -301,35 +293,11 @@ function digestShared(
     stats?: FileStats,
 ): void {
     const job: SharedJob = { task: "digest", control: newControl(), digests, slots: Int32Array.from(indices), stats };
-    shareNamingFiles(
-        files,
-        helper,
+    helper.share(
         job,
         indices.map((index) => files[index].absolutePath),
+        (position) => files[indices[position]].relativePath,
     );
-}
-
-/** Runs `job` over `paths` (of `files`) with the helper; an error names the file by its path in source.path. */
-function shareNamingFiles(
-    files: readonly ListedFile[],
-    helper: HelperThread,
-    job: SharedJob,
-    paths: readonly string[],
-): void {
-    try {
-        helper.share(job, paths);
-    } catch (error) {
-        if (error instanceof FileStatError) {
-            throw unreadableFileError(files[error.index], error.reason);
-        }
-        if (error instanceof FileReadError) {
-            const file = files.find((candidate) => candidate.absolutePath === error.filePath);
-            throw file
-                ? unreadableFileError(file, error.reason)
-                : new SourceError("source.path", `source.path: cannot read ${error.filePath}: ${error.reason}`);
-        }
-        throw error;
-    }
 }
 
 /**
@@ -364,10 +332,10 @@ class HelperThread {
         this.worker?.postMessage(message);
     }
 
-    /** Runs `job` over `paths` on this thread, offering it to the helper first if it was started. */
-    share(job: SharedJob, paths: readonly string[]): void {
+    /** Runs `job` over `paths` on this thread, offering it to the helper first if it was started; `nameOf` names a path that fails. */
+    share(job: SharedJob, paths: readonly string[], nameOf: (index: number) => string): void {
         this.post(helperMessage(job, paths));
-        runAsCaller(job, paths);
+        runAsCaller(job, paths, nameOf);
     }
 
     stop(): void {

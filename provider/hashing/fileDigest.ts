@@ -18,28 +18,10 @@ export const DIGEST_BYTES = 32;
  */
 export const READ_BUFFER_BYTES = 128 * 1024;
 
-/** The file that could not be read, and why. */
-export class FileReadError extends Error {
-    constructor(
-        readonly filePath: string,
-        readonly reason: string,
-    ) {
-        super(`cannot read ${filePath}: ${reason}`);
-        this.name = "FileReadError";
-    }
-}
-
-/** sha256 of each file, in order, DIGEST_BYTES each. Throws FileReadError naming the first unreadable file. */
-export function digestFiles(filePaths: readonly string[]): Buffer {
-    const digests = Buffer.alloc(filePaths.length * DIGEST_BYTES);
-    const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
-    filePaths.forEach((filePath, index) => digestFileInto(filePath, buffer, digests, index * DIGEST_BYTES));
-    return digests;
-}
-
 /**
  * Writes the sha256 of `filePath` into `digests` at `offset`, reading through `buffer`. With `stats`,
- * the open file is first stat'ed into entry `statIndex` of them. Throws FileReadError (or FileStatError).
+ * the open file is first stat'ed into entry `statIndex` of them. Throws the system's error: the caller
+ * knows the file by its path in source.path (sharedWork.ts).
  */
 export function digestFileInto(
     filePath: string,
@@ -49,16 +31,11 @@ export function digestFileInto(
     stats?: FileStats,
     statIndex = 0,
 ): void {
-    let fd: number;
-    try {
-        fd = fs.openSync(filePath, "r");
-    } catch (error) {
-        throw new FileReadError(filePath, (error as Error).message);
-    }
+    const fd = fs.openSync(filePath, "r");
     try {
         // To the end of the file, or to the size just stat'ed on this descriptor, never to a size seen before:
         // a short read is not proof of EOF on every filesystem, and a size from an earlier stat may be stale.
-        const filled = fill(fd, buffer, filePath, stats && statOpenFileInto(fd, stats, statIndex));
+        const filled = readUntilFull(fd, buffer, stats && statOpenFileInto(fd, stats, statIndex));
         if (filled < buffer.length) {
             // The whole file: one call hashes it, far cheaper than a Hash object per file.
             digests.set(hash("sha256", buffer.subarray(0, filled), "buffer"), offset);
@@ -66,24 +43,15 @@ export function digestFileInto(
         }
         const streamed = createHash("sha256").update(buffer);
         for (
-            let bytesRead = readChunk(fd, buffer, filePath);
+            let bytesRead = fs.readSync(fd, buffer, 0, buffer.length, null);
             bytesRead > 0;
-            bytesRead = readChunk(fd, buffer, filePath)
+            bytesRead = fs.readSync(fd, buffer, 0, buffer.length, null)
         ) {
             streamed.update(buffer.subarray(0, bytesRead));
         }
         digests.set(streamed.digest(), offset);
     } finally {
         fs.closeSync(fd);
-    }
-}
-
-/** Reads `fd` into `buffer` until it is full or the file ends (or `size` bytes are in); returns the bytes read. */
-function fill(fd: number, buffer: Buffer, filePath: string, size: number | undefined): number {
-    try {
-        return readUntilFull(fd, buffer, size);
-    } catch (error) {
-        throw new FileReadError(filePath, (error as Error).message);
     }
 }
 
@@ -97,13 +65,5 @@ export function copyBytes(
 ): void {
     for (let offset = 0; offset < length; offset++) {
         target[targetStart + offset] = source[sourceStart + offset];
-    }
-}
-
-function readChunk(fd: number, buffer: Buffer, filePath: string): number {
-    try {
-        return fs.readSync(fd, buffer, 0, buffer.length, null);
-    } catch (error) {
-        throw new FileReadError(filePath, (error as Error).message);
     }
 }

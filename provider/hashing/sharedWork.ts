@@ -8,6 +8,7 @@
  */
 import { DIGEST_BYTES, digestFileInto, READ_BUFFER_BYTES } from "./fileDigest";
 import { statFileInto, statPresenceInto, type FileStats } from "../listing/fileStats";
+import { UnreadableFileError } from "../listing/sourceError";
 
 /** One job over a list of paths: stat the files, or digest them. Its results are written into shared memory. */
 export type SharedJob = StatJob | DigestJob;
@@ -51,7 +52,10 @@ export function newControl(): Int32Array {
     return control;
 }
 
-/** What the helper has done of a job so far: items finished, and whether it stopped on an error. */
+/**
+ * What the helper has done of a job so far: items finished, and whether it stopped on an error.
+ * @internal For tests, which watch the helper's progress.
+ */
 export function helperProgress(control: Int32Array): { done: number; stopped: boolean } {
     return { done: Atomics.load(control, HELPER_DONE), stopped: Atomics.load(control, HELPER_STOPPED) === 1 };
 }
@@ -67,9 +71,13 @@ export function helperMessage(job: SharedJob, paths: readonly string[]): HelperM
     return { job, paths: paths.join("\0") };
 }
 
-/** Runs `job` over `items` on the calling thread, with whatever help it gets, until every item is done. Throws the first item's error. */
-export function runAsCaller(job: SharedJob, items: readonly string[]): void {
-    const doBatch = batchRunner(job, items);
+/**
+ * Runs `job` over `items` on the calling thread, with whatever help it gets, until every item is done.
+ * An item that fails throws UnreadableFileError naming the file as `nameOf` its index says (without
+ * `nameOf`, the item's own error).
+ */
+export function runAsCaller(job: SharedJob, items: readonly string[], nameOf?: (index: number) => string): void {
+    const doBatch = batchRunner(job, items, nameOf);
     const batch = BATCH_ITEMS[job.task];
     let doneHere = 0;
     for (
@@ -120,13 +128,24 @@ export function runAsHelper({ job, paths }: HelperMessage): void {
     }
 }
 
-/** A function that does the items of one batch (from `start`, at most `size`) and returns how many there were. */
-function batchRunner(job: SharedJob, items: readonly string[]): (start: number, size: number) => number {
+/**
+ * A function that does the items of one batch (from `start`, at most `size`) and returns how many there
+ * were. With `nameOf`, an item's error becomes UnreadableFileError naming it.
+ */
+function batchRunner(
+    job: SharedJob,
+    items: readonly string[],
+    nameOf?: (index: number) => string,
+): (start: number, size: number) => number {
     const doItem = itemRunner(job, items);
     return (start, size) => {
         const end = Math.min(items.length, start + size);
         for (let index = start; index < end; index++) {
-            doItem(index);
+            try {
+                doItem(index);
+            } catch (error) {
+                throw nameOf ? new UnreadableFileError(nameOf(index), (error as Error).message) : error;
+            }
         }
         return end - start;
     };

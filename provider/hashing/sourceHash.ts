@@ -7,7 +7,6 @@
  * as they are, so two trees that differ in line endings publish different layers.
  */
 import { createHash, type Hash } from "node:crypto";
-import * as fs from "node:fs";
 import { copyBytes, DIGEST_BYTES } from "./fileDigest";
 import { compareZipPaths, isSortedByZipPath, type SourceFile } from "../listing/sourceFiles";
 
@@ -136,9 +135,4 @@ function writeLength(target: Buffer, offset: number, length: number): void {
         target[offset + index] = rest % 256;
         rest = Math.floor(rest / 256);
     }
-}
-
-/** The simplest content digests: each file read whole, DIGEST_BYTES per file. contentDigests.ts has the fast, cached ones. */
-export function readContentDigests(files: readonly SourceFile[]): Buffer {
-    return Buffer.concat(files.map((file) => createHash("sha256").update(fs.readFileSync(file.absolutePath)).digest()));
 }

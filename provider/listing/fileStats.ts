@@ -16,17 +16,6 @@ export interface FileStats {
     executable: Uint8Array;
 }
 
-/** The file that could not be stat'ed (by its index in the list), and why. */
-export class FileStatError extends Error {
-    constructor(
-        readonly index: number,
-        readonly reason: string,
-    ) {
-        super(`cannot stat file ${index}: ${reason}`);
-        this.name = "FileStatError";
-    }
-}
-
 /** Room for the stats of `count` files, in shared memory so that two threads can fill it. */
 export function fileStatsFor(count: number): FileStats {
     return {
@@ -35,31 +24,19 @@ export function fileStatsFor(count: number): FileStats {
     };
 }
 
-/** Stats `filePath` (following symlinks, nanosecond times) into entry `index` of `stats`. Throws FileStatError. */
+/** Stats `filePath` (following symlinks, nanosecond times) into entry `index` of `stats`. Throws the system's error. */
 export function statFileInto(filePath: string, stats: FileStats, index: number): void {
-    writeRow(
-        statOrThrow(() => fs.statSync(filePath, { bigint: true }), index),
-        stats,
-        index,
-    );
+    writeRow(fs.statSync(filePath, { bigint: true }), stats, index);
 }
 
 /**
  * Stats the open file `fd` into entry `index` of `stats`, and returns its size: one path lookup fewer
- * than stat'ing its path, for a file about to be read anyway. Throws FileStatError.
+ * than stat'ing its path, for a file about to be read anyway. Throws the system's error.
  */
 export function statOpenFileInto(fd: number, stats: FileStats, index: number): number {
-    const fileStats = statOrThrow(() => fs.fstatSync(fd, { bigint: true }), index);
+    const fileStats = fs.fstatSync(fd, { bigint: true });
     writeRow(fileStats, stats, index);
     return Number(fileStats.size);
-}
-
-function statOrThrow(stat: () => fs.BigIntStats, index: number): fs.BigIntStats {
-    try {
-        return stat();
-    } catch (error) {
-        throw new FileStatError(index, (error as Error).message);
-    }
 }
 
 function writeRow(fileStats: fs.BigIntStats, stats: FileStats, index: number): void {

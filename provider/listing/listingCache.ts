@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { presenceRows } from "./fileStats";
 import { cachedPaths, type DigestCache } from "../hashing/hashCache";
-import { listedFile, normalizePrefix, sourceRootPrefix, type ListedFile } from "./sourceFiles";
+import { listedFile, checkedPrefix, sourceRootPrefix, type ListedFile } from "./sourceFiles";
 import type { LayerSource } from "../types";
 
 /**
@@ -30,7 +30,7 @@ export function reusableListing(source: LayerSource, baseDir: string, cache: Dig
         return undefined;
     }
     const rootPrefix = sourceRootPrefix(root);
-    const prefix = normalizePrefix(source.prefix);
+    const prefix = checkedPrefix(source.prefix);
     return cachedPaths(cache).map((relativePath) => listedFile(relativePath, rootPrefix, prefix));
 }
 

@@ -9,42 +9,31 @@ import * as path from "node:path";
 import fg from "fast-glob";
 import { isExecutable, statSize, type FileStats } from "./fileStats";
 import type { LayerSource } from "../types";
-
-/** Bad content, named by the input at fault (`source.path`, `source.include`, `zipFile`, ...), so `check` can report it. */
-export class SourceError extends Error {
-    /** The input property at fault, e.g. `source.path`. */
-    readonly property: string;
-
-    constructor(property: string, message: string) {
-        super(message);
-        this.name = "SourceError";
-        this.property = property;
-    }
-}
-
-/** One file of the layer: where it goes in the zip, where to read it, its size and its mode. */
-export interface SourceFile {
-    /** The entry name in the zip: POSIX separators, relative, prefix included. */
-    zipPath: string;
-    /** The path to read the content from (through any symlink that was followed). */
-    absolutePath: string;
-    /** The owner-execute bit of the file (of a link's target), kept in the zip as mode 0755; otherwise 0644. */
-    executable: boolean;
-    size: number;
-}
+import { SourceError, UnreadableFileError } from "./sourceError";
+import {
+    canonicalPrefix,
+    DEFAULT_INCLUDE,
+    isSafeRelativePath,
+    prefixFailure,
+    relativePathProblem,
+} from "../rules/entryNames";
 
 /** A file as the listing finds it, before it is stat'ed. */
 export interface ListedFile {
     /** The entry name in the zip: POSIX separators, relative, prefix included. */
     zipPath: string;
-    /** The path below `source.path`, POSIX separators, without the prefix: the digest cache's key. */
+    /** The path below `source.path`, POSIX separators, no prefix: the digest cache's key; errors name files by it. */
     relativePath: string;
     /** The path to read the content from (through any symlink that was followed). */
     absolutePath: string;
 }
 
-/** `source.include` when it is not given: every file, dot files included. */
-export const DEFAULT_INCLUDE: readonly string[] = ["**/*"];
+/** One file of the layer: where it goes in the zip, where to read it, its size and its mode. */
+export interface SourceFile extends ListedFile {
+    /** The owner-execute bit of the file (of a link's target), kept in the zip as mode 0755; otherwise 0644. */
+    executable: boolean;
+    size: number;
+}
 
 /** A listing, and what its result depends on. */
 export interface SourceListing {
@@ -81,10 +70,12 @@ export interface ListingDependencies {
 }
 
 /**
- * The files of `source` (its `path` resolved against `baseDir`), sorted by `zipPath`.
+ * The files of `source` (its `path` resolved against `baseDir`), sorted by `zipPath`: the listing alone,
+ * without the digest cache that `computeSourceHash` (what `check` and `create` use) adds.
  * Throws SourceError for a missing directory, bad patterns or prefix, a symlink that is broken, loops,
  * or leaves `source.path` without `followSymlinks`, a special file, a file that cannot be stat'ed, or
  * when nothing matches.
+ * @internal For tests and the bench.
  */
 export function listSourceFiles(source: LayerSource, baseDir: string): SourceFile[] {
     return listSourceTree(source, baseDir).files.map(statListedFile);
@@ -102,7 +93,7 @@ export function listSourceTree(
 ): SourceListing {
     const root = path.resolve(baseDir, source.path);
     const rootReal = realSourceRoot(root);
-    const prefix = normalizePrefix(source.prefix);
+    const prefix = checkedPrefix(source.prefix);
     const include = checkedPatterns(source.include ?? DEFAULT_INCLUDE, "source.include");
     const exclude = checkedPatterns(source.exclude ?? [], "source.exclude");
     const guard = new ListingGuard(root, rootReal, source.followSymlinks === true, onDirectoryRead);
@@ -138,70 +129,43 @@ export function listedFile(relativePath: string, rootPrefix: string, prefix: str
 
 /**
  * `file` with its size and mode, from a plain stat: the zip needs no times, and nanosecond stats (the
- * digest cache's) make several times the garbage. Throws SourceError naming a file that cannot be stat'ed.
+ * digest cache's) make several times the garbage. Throws UnreadableFileError for a file that cannot be stat'ed.
  */
 function statListedFile(file: ListedFile): SourceFile {
     let stats: fs.Stats;
     try {
         stats = fs.statSync(file.absolutePath);
     } catch (error) {
-        throw unreadableFileError(file, errorText(error));
+        throw new UnreadableFileError(file.relativePath, errorText(error));
     }
     return {
         zipPath: file.zipPath,
+        relativePath: file.relativePath,
         absolutePath: file.absolutePath,
         executable: isExecutable(stats.mode),
         size: stats.size,
     };
 }
 
-/** The SourceError for a listed file that cannot be stat'ed or read (it vanished, or its folder is not searchable). */
-export function unreadableFileError(file: ListedFile, reason: string): SourceError {
-    return new SourceError("source.path", `source.path: cannot read ${file.relativePath}: ${reason}`);
-}
-
 /** The listed files with their sizes and modes from `stats` (in the same order). */
 export function sourceFilesOf(files: readonly ListedFile[], stats: FileStats): SourceFile[] {
     return files.map((file, index) => ({
         zipPath: file.zipPath,
+        relativePath: file.relativePath,
         absolutePath: file.absolutePath,
         executable: stats.executable[index] === 1,
         size: statSize(stats, index),
     }));
 }
 
-/**
- * `prefix` as it is prepended to entry names: `""` for none, otherwise relative and ending in `/`
- * (`nodejs` and `nodejs/` are the same prefix). Throws SourceError for one that could escape the zip's root.
- */
-export function normalizePrefix(prefix: string | undefined): string {
-    if (prefix === undefined || prefix === "") {
-        return "";
+/** `prefix` as it is prepended to entry names (canonicalPrefix). Throws SourceError for one that could escape. */
+export function checkedPrefix(prefix: string | undefined): string {
+    const failure = prefix === undefined ? undefined : prefixFailure(prefix);
+    if (failure) {
+        throw new SourceError("source.prefix", failure);
     }
-    const trimmed = prefix.endsWith("/") ? prefix.slice(0, -1) : prefix;
-    if (!isSafeRelativePath(trimmed)) {
-        return invalidPrefix(prefix);
-    }
-    return `${trimmed}/`;
+    return canonicalPrefix(prefix);
 }
-
-function invalidPrefix(prefix: string): never {
-    throw new SourceError(
-        "source.prefix",
-        `source.prefix ${JSON.stringify(prefix)} must be a relative path with "/" separators and no "", "." or ".." segments, e.g. "nodejs/" or "python/"`,
-    );
-}
-
-/**
- * A relative POSIX path that cannot leave the directory it is extracted into: no leading `/`, no drive
- * letter, no backslash (zip tools read it as a separator), no empty, `.` or `..` segment.
- */
-export function isSafeRelativePath(name: string): boolean {
-    return name !== "" && !UNSAFE_PATH.test(name);
-}
-
-/** A backslash, a leading `/` or drive letter, or an empty, `.` or `..` segment. */
-const UNSAFE_PATH = /\\|^\/|^[A-Za-z]:|\/\/|\/$|(?:^|\/)\.{1,2}(?:\/|$)/;
 
 /**
  * Orders entry names by their UTF-8 bytes (that is, by code point): the same order on every machine,
@@ -229,7 +193,7 @@ function codePointRank(unit: number): number {
 }
 
 /** `files` sorted by `compareZipPaths` of their `zipPath` (a new array). */
-export function sortByZipPath<T extends { zipPath: string }>(files: readonly T[]): T[] {
+function sortByZipPath<T extends { zipPath: string }>(files: readonly T[]): T[] {
     const compare = zipPathComparison(files);
     return isSortedBy(files, compare) ? [...files] : [...files].sort((a, b) => compare(a.zipPath, b.zipPath));
 }
@@ -318,10 +282,11 @@ function globEntries(root: string, include: string[], exclude: string[], guard: 
 function listedFileOf(entry: fg.Entry, rootPrefix: string, prefix: string, guard: ListingGuard): ListedFile {
     // fast-glob gives normalized paths, except with a leading "./" when a pattern has one.
     const relativePath = isSafeRelativePath(entry.path) ? entry.path : path.posix.normalize(entry.path);
-    if (!isSafeRelativePath(relativePath)) {
+    const problem = relativePathProblem(relativePath);
+    if (problem) {
         throw new SourceError(
             "source.path",
-            `source.path: the file name ${JSON.stringify(relativePath)} cannot be a zip entry (backslash, "..", or absolute); rename it or add it to source.exclude`,
+            `source.path: the file name ${JSON.stringify(relativePath)} ${problem}, so it cannot be a zip entry; rename it or add it to source.exclude`,
         );
     }
     const file = listedFile(relativePath, rootPrefix, prefix);

@@ -1,5 +1,5 @@
 /**
- * The diff decision (DESIGN.md section 3, "Diff"): with no network call, does the change need a new
+ * The diff decision: with no network call, does the change need a new
  * layer version (replace), only a permissions/retention update in place, or nothing? Layer versions are
  * immutable, so every property AWS stores on the version replaces; only the policy and our own
  * `retainOnDelete` can change in place.
@@ -7,6 +7,7 @@
 import { samePermissions } from "./policy";
 import { LayerS3Content, LayerVersionInputs, LayerVersionOutputs } from "../types";
 import { containsUnknown } from "./unknowns";
+import { regionOfLayerVersionArn } from "./layerVersionRef";
 
 /** The answer Pulumi's dynamic provider host expects from `diff`. */
 export interface LayerVersionDiff {
@@ -34,11 +35,6 @@ function sameS3(a: LayerS3Content | undefined, b: LayerS3Content | undefined): b
     return a?.bucket === b?.bucket && a?.key === b?.key && a?.objectVersion === b?.objectVersion;
 }
 
-/** The region in a layer version ARN, `arn:aws:lambda:<region>:<account>:layer:<name>:<version>`. */
-function regionOfArn(arn: string | undefined): string | undefined {
-    return arn?.split(":")[3] || undefined;
-}
-
 /**
  * A region given in `news` is compared with where the version really lives (its ARN), so spelling out the
  * region it already is in changes nothing. A region left out means "whatever the AWS settings say at run
@@ -46,7 +42,7 @@ function regionOfArn(arn: string | undefined): string | undefined {
  */
 function sameRegion(olds: Partial<LayerVersionOutputs>, news: LayerVersionInputs): boolean {
     if (news.region === undefined) return olds.region === undefined;
-    return news.region === (regionOfArn(olds.arn) ?? olds.region);
+    return news.region === (regionOfLayerVersionArn(olds.arn) ?? olds.region);
 }
 
 type Olds = Partial<LayerVersionOutputs>;
@@ -90,7 +86,8 @@ function changed(rules: Record<string, Same>, olds: Olds, news: LayerVersionInpu
 
 /**
  * Compares the state (`olds`: outputs, or inputs) with the checked inputs (`news`, as `normalizeInputs`
- * and `check` return them) per DESIGN.md's diff table. No I/O.
+ * and `check` return them): the properties in REPLACE_RULES publish a new version, those in UPDATE_RULES
+ * change in place. No I/O.
  */
 export function diffLayerVersion(
     olds: LayerVersionOutputs | LayerVersionInputs,

@@ -1,4 +1,7 @@
-/** Addressing a published layer version by the parts of its ARN, which is also the resource id. */
+/**
+ * Layer ARNs, `arn:aws:lambda:<region>:<account>:layer:<name>` with `:<version>` for a layer version:
+ * their one grammar, and addressing a published version by the parts of its ARN (also the resource id).
+ */
 
 /** The parts of a LayerVersionArn that the Lambda API's per-version calls take. */
 export interface LayerVersionRef {
@@ -8,13 +11,37 @@ export interface LayerVersionRef {
     region: string;
 }
 
+/** A region as an endpoint may write it in the ARNs it answers with; the `region` input is held to REGION_PATTERN. */
+const ANSWERED_REGION_SOURCE = "[a-z0-9-]+";
+
+/**
+ * The pattern source of a layer ARN without its version, whose region matches `regionSource`; the
+ * region and the layer's name are the named groups `region` and `name`.
+ */
+export function layerArnSource(regionSource: string = ANSWERED_REGION_SOURCE): string {
+    return String.raw`arn:aws[a-zA-Z-]*:lambda:(?<region>${regionSource}):\d{12}:layer:(?<name>[a-zA-Z0-9-_]+)`;
+}
+
+const LAYER_ARN = new RegExp(`^${layerArnSource()}$`);
+const LAYER_VERSION_ARN = new RegExp(String.raw`^(?<layerArn>${layerArnSource()}):(?<version>\d+)$`);
+
 /** Splits `arn:aws:lambda:<region>:<account>:layer:<name>:<version>`; throws on anything else. */
 export function parseLayerVersionArn(arn: string): LayerVersionRef {
-    const match = /^(arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):\d{12}:layer:[a-zA-Z0-9-_]+):(\d+)$/.exec(arn);
-    if (!match) {
+    const groups = LAYER_VERSION_ARN.exec(arn)?.groups;
+    if (!groups) {
         throw new Error(
             `"${arn}" is not a Lambda layer version ARN (arn:aws:lambda:<region>:<account>:layer:<name>:<version>)`,
         );
     }
-    return { layerArn: match[1], region: match[2], version: Number(match[3]) };
+    return { layerArn: groups.layerArn, region: groups.region, version: Number(groups.version) };
+}
+
+/** The region of a layer version ARN; `undefined` for anything else. */
+export function regionOfLayerVersionArn(arn: string | undefined): string | undefined {
+    return arn === undefined ? undefined : LAYER_VERSION_ARN.exec(arn)?.groups?.region;
+}
+
+/** The layer's name: `layerName` itself, or the name part of a layer ARN (the same layer). */
+export function bareLayerName(layerName: string): string {
+    return LAYER_ARN.exec(layerName)?.groups?.name ?? layerName;
 }

@@ -1,8 +1,9 @@
 /**
- * The Lambda layer API's limits and enums, as named constants. Each one says where it comes from; the
- * API reference pages are kept in /work/shared/aws-api/ (see DESIGN.md section 4).
+ * The Lambda layer API's limits and enums, as named constants. Each one says where it comes from: the
+ * operation and the parameter of the Lambda API reference that states it.
  */
 import { Architecture, Runtime } from "@aws-sdk/client-lambda";
+import { layerArnSource } from "./layerVersionRef";
 
 /** An AWS region code such as `us-east-1`, `us-gov-west-1`, `us-isob-east-1`: the region part of AWS's layer ARN pattern. */
 const REGION_SOURCE = String.raw`[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d`;
@@ -17,9 +18,7 @@ export const LAYER_NAME_MAX_LENGTH = 140;
  * LayerName: a bare name, or a layer ARN as AWS writes it in a function's `Layers` (stricter than the
  * URI pattern `arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:...`, which accepts partitions and regions that do not exist).
  */
-export const LAYER_NAME_PATTERN = new RegExp(
-    String.raw`^(?:[a-zA-Z0-9-_]+|arn:aws[a-zA-Z-]*:lambda:${REGION_SOURCE}:\d{12}:layer:[a-zA-Z0-9-_]+)$`,
-);
+export const LAYER_NAME_PATTERN = new RegExp(`^(?:[a-zA-Z0-9-_]+|${layerArnSource(REGION_SOURCE)})$`);
 
 /** Description: maximum length, PublishLayerVersion request body `Description` (0-256). */
 export const DESCRIPTION_MAX_LENGTH = 256;

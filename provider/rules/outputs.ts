@@ -17,19 +17,37 @@ export type LayerVersionResponse = GetLayerVersionResponse | PublishLayerVersion
 /** What GetLayerVersionPolicy answers; absent when the version has no policy. */
 export type LayerVersionPolicyResponse = Pick<GetLayerVersionPolicyResponse, "Policy" | "RevisionId">;
 
-/** The state fields that are not inputs: the compiler checks that this lists all of them. */
-const OUTPUT_ONLY: Record<Exclude<keyof LayerVersionOutputs, keyof LayerVersionInputs>, true> = {
-    arn: true,
-    layerArn: true,
-    version: true,
-    codeSha256: true,
-    codeSize: true,
-    createdDate: true,
-    policy: true,
-    revisionId: true,
-    signingJobArn: true,
-    signingProfileVersionArn: true,
-};
+/** A state field that is not an input: what AWS reports about the version. */
+export type OutputOnlyField = Exclude<keyof LayerVersionOutputs, keyof LayerVersionInputs>;
+
+/**
+ * `list` as it is, when it names every member of `T`; otherwise a compile error that names the ones missing.
+ * (Its elements are already checked to be members of `T`.)
+ */
+function everyOneOf<T extends string>() {
+    return <const L extends readonly T[]>(
+        list: L & ([Exclude<T, L[number]>] extends [never] ? unknown : { missing: Exclude<T, L[number]> }),
+    ): L => list;
+}
+
+/** Every state field that is not an input: the compiler checks that this lists all of them, and no other. */
+export const OUTPUT_ONLY_FIELDS = everyOneOf<OutputOnlyField>()([
+    "arn",
+    "layerArn",
+    "version",
+    "codeSha256",
+    "codeSize",
+    "createdDate",
+    "policy",
+    "revisionId",
+    "signingJobArn",
+    "signingProfileVersionArn",
+]);
+
+/** The policy's fields, which change in place; the others describe the version itself, which cannot change. */
+const POLICY_FIELDS: readonly OutputOnlyField[] = ["policy", "revisionId"];
+
+const isOutputOnly = (key: string): boolean => (OUTPUT_ONLY_FIELDS as readonly string[]).includes(key);
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
     if (typeof value !== "object" || value === null) return false;
@@ -132,7 +150,7 @@ export function inputsFromAws(
     policy?: LayerVersionPolicyResponse,
 ): LayerVersionInputs {
     const previousInputs = Object.fromEntries(
-        Object.entries(previous).filter(([key]) => !Object.hasOwn(OUTPUT_ONLY, key)),
+        Object.entries(previous).filter(([key]) => !isOutputOnly(key)),
     ) as LayerVersionInputs;
     const inputs: LayerVersionInputs = {
         ...previousInputs,
@@ -151,17 +169,11 @@ export function outputsAfterUpdate(
     news: LayerVersionInputs,
     policy: LayerVersionPolicyResponse,
 ): LayerVersionOutputs {
-    const { arn, layerArn, version, codeSha256, codeSize, createdDate, signingJobArn, signingProfileVersionArn } = olds;
+    const versionFields = OUTPUT_ONLY_FIELDS.filter((field) => !POLICY_FIELDS.includes(field));
+    const carried = Object.fromEntries(versionFields.map((field) => [field, olds[field]]));
     return stripUndefined({
         ...news,
-        arn,
-        layerArn,
-        version,
-        codeSha256,
-        codeSize,
-        createdDate,
-        signingJobArn,
-        signingProfileVersionArn,
+        ...(carried as Pick<LayerVersionOutputs, OutputOnlyField>),
         policy: policy.Policy,
         revisionId: policy.RevisionId,
     });

@@ -1,16 +1,13 @@
 /**
- * Input rules for `check`: the shape and the Lambda API limits of every input (DESIGN.md section 2),
- * reported before any API call, and the canonical form the rest of the provider works with.
- * Pure: no I/O. Unknown values (preview) are skipped, never judged.
+ * Input rules for `check`: the shape and the Lambda API limits of every input, reported before any API
+ * call, and the canonical form the rest of the provider works with. Pure: no I/O. Unknown values (preview) are skipped, never judged.
  */
 import * as limits from "./limits";
 import { stripUndefined } from "./outputs";
 import { InputFailure, LayerVersionInputs } from "../types";
 import { isUnknown } from "./unknowns";
+import { canonicalPrefix, DEFAULT_INCLUDE, prefixFailure } from "./entryNames";
 import { closestName } from "./suggestions";
-
-/** What `source.include` means when it is not given: every file under `source.path`. */
-export const DEFAULT_INCLUDE: readonly string[] = ["**/*"];
 
 /** Judges one value found at `path`; returns nothing when it is fine. */
 type Check = (value: unknown, path: string) => InputFailure[];
@@ -210,19 +207,9 @@ function repeated(
 const prefix: Check = (value, path) => {
     if (typeof value !== "string")
         return [fail(path, `${path} must be a string such as "nodejs/"; got ${describe(value)}`)];
-    const problem = prefixProblem(value);
-    const rule = "it must be a relative POSIX path inside the zip such as nodejs/ or python/lib/";
-    return problem ? [fail(path, `${path} ${quote(value)} ${problem}; ${rule}`)] : [];
+    const failure = prefixFailure(value, path);
+    return failure ? [fail(path, failure)] : [];
 };
-
-function prefixProblem(value: string): string | undefined {
-    if (value.includes("\\")) return "contains a backslash";
-    if (value.startsWith("/")) return "starts with /";
-    const segments = value === "" ? [] : value.replace(/\/$/, "").split("/");
-    if (segments.includes("..")) return "has a .. segment";
-    if (segments.some((segment) => segment === "" || segment === ".")) return "has an empty or . segment";
-    return undefined;
-}
 
 const globs = (emptyReason?: string): Check =>
     list({ element: nonEmpty("a glob pattern such as **/*.js"), emptyReason });
@@ -301,7 +288,7 @@ const permissionsCheck: Check = (value, path) => {
     ];
 };
 
-/** Every input of DESIGN.md section 2, with its rule. */
+/** Every input, with its rule. */
 const INPUTS: Record<string, Field> = {
     layerName: {
         check: text({
@@ -376,8 +363,7 @@ export function validateInputs(news: Record<string, unknown>): InputFailure[] {
 /** `nodejs` and `nodejs/` are the same folder: the canonical form ends with `/`; `""` means no prefix. */
 function normalizePrefix(value: unknown): unknown {
     if (typeof value !== "string" || isUnknown(value)) return value;
-    if (value === "") return undefined;
-    return value.endsWith("/") ? value : `${value}/`;
+    return canonicalPrefix(value) || undefined;
 }
 
 /** A copy without the absent (`null`/`undefined`) properties. */

@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import type { CompressionRequest, CompressionResult } from "./compressionRequests";
-import { EntryReadError } from "./entryCompression";
+import { UnreadableFileError } from "../listing/sourceError";
 import type { CompressionReply } from "./zipCompressWorker";
 
 interface Outstanding {
@@ -29,7 +29,7 @@ export class CompressionPool {
         this.workers = Array.from({ length: threads }, () => startWorker());
     }
 
-    /** Compresses a request's files on a worker. Rejects with EntryReadError for a file that cannot be read or changed. */
+    /** Compresses a request's files on a worker. Rejects with UnreadableFileError for a file that cannot be read or changed. */
     compress(request: CompressionRequest): Promise<CompressionResult> {
         const target = this.workers.reduce((least, candidate) =>
             candidate.outstanding.size < least.outstanding.size ? candidate : least,
@@ -78,7 +78,8 @@ function settle(pooled: PoolWorker, reply: CompressionReply): void {
     const waiting = pooled.outstanding.get(reply.batch);
     pooled.outstanding.delete(reply.batch);
     if ("failure" in reply) {
-        waiting?.reject(new EntryReadError(reply.failure.filePath, reply.failure.reason, reply.failure.changed));
+        const { relativePath, reason, changed } = reply.failure;
+        waiting?.reject(new UnreadableFileError(relativePath, reason, changed));
     } else if ("spilled" in reply) {
         waiting?.resolve({ spilled: reply.spilled });
     } else {

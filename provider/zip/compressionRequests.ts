@@ -18,7 +18,7 @@ export type CompressionResult = { compressed: CompressedBatch } | { spilled: Ent
 
 /** One thread's compressor: requests queue and run one after another. */
 export interface SerialCompressor {
-    /** Compresses after every earlier request has settled. Rejects with EntryReadError for a file that cannot be read or changed. */
+    /** Compresses after every earlier request has settled. Rejects with UnreadableFileError for a file that cannot be read or changed. */
     compress(request: CompressionRequest): Promise<CompressionResult>;
     /** Settles once every request made so far has settled. */
     idle(): Promise<void>;

@@ -10,9 +10,10 @@ import * as fs from "node:fs";
 import * as zlib from "node:zlib";
 import { readUntilFull } from "../local/readUntilFull";
 import { DEFLATED, STORED } from "./zipRecords";
+import { UnreadableFileError } from "../listing/sourceError";
 
 /** zlib's default; `zip -6` uses the same. */
-export const DEFLATE_LEVEL = 6;
+const DEFLATE_LEVEL = 6;
 
 /**
  * Big files are read and deflated 256 KiB at a time: with zlib's 16 KiB default output buffer, deflating
@@ -23,10 +24,12 @@ export const DEFLATE_LEVEL = 6;
 const STREAM_READ_BYTES = 256 << 10;
 const DEFLATE_OUTPUT_CHUNK_BYTES = 256 << 10;
 
-/** A file to compress: where to read it, and the size it was listed (and hashed) with. */
+/** A file to compress: where to read it, the size it was listed (and hashed) with, and how errors name it. */
 export interface FileToCompress {
     absolutePath: string;
     size: number;
+    /** The path below `source.path`. */
+    relativePath: string;
 }
 
 /** How an entry was compressed: what its local header and central directory record say. */
@@ -43,19 +46,6 @@ export interface EntrySummary {
 export interface CompressedBatch {
     entries: EntrySummary[];
     data: Buffer;
-}
-
-/** A file that could not be read, or no longer has the size it was listed with. */
-export class EntryReadError extends Error {
-    constructor(
-        readonly filePath: string,
-        readonly reason: string,
-        /** True when the file was read but differs from the listing. */
-        readonly changed: boolean,
-    ) {
-        super(`${filePath}: ${reason}`);
-        this.name = "EntryReadError";
-    }
 }
 
 /** `content` deflated, or as it is when deflating does not shrink it; and its CRC. */
@@ -85,7 +75,7 @@ export class EntryCompressor {
     private readBuffer: Buffer = Buffer.alloc(0);
     private output: Buffer = Buffer.alloc(0);
 
-    /** Reads and compresses `files`, in order. Throws EntryReadError for the first file that cannot be read or changed size. */
+    /** Reads and compresses `files`, in order. Throws UnreadableFileError for the first file that cannot be read or changed size. */
     compress(files: readonly FileToCompress[]): CompressedBatch {
         // A stored entry is the size of its content and a deflated one smaller, so the content's size is room enough.
         this.output = atLeast(
@@ -181,15 +171,15 @@ export class EntryCompressor {
     }
 }
 
-function changedSize(file: FileToCompress, now: string): EntryReadError {
-    return new EntryReadError(file.absolutePath, `it is ${now} now, ${file.size} bytes when listed`, true);
+function changedSize(file: FileToCompress, now: string): UnreadableFileError {
+    return new UnreadableFileError(file.relativePath, `it is ${now} now, ${file.size} bytes when listed`, true);
 }
 
 function openForReading(file: FileToCompress): number {
     try {
         return fs.openSync(file.absolutePath, "r");
     } catch (error) {
-        throw new EntryReadError(file.absolutePath, (error as Error).message, false);
+        throw new UnreadableFileError(file.relativePath, (error as Error).message);
     }
 }
 
@@ -209,7 +199,7 @@ function readFully(fd: number, buffer: Buffer, file: FileToCompress): number {
     try {
         return readUntilFull(fd, buffer);
     } catch (error) {
-        throw new EntryReadError(file.absolutePath, (error as Error).message, false);
+        throw new UnreadableFileError(file.relativePath, (error as Error).message);
     }
 }
 

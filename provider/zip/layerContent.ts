@@ -13,27 +13,39 @@ import type { LayerVersionInputs } from "../types";
 import { computeSourceHash } from "../hashing/contentDigests";
 import { writeLayerZip } from "./zipWriter";
 
-/** The content to publish, with the hash `check` must have seen for it. */
-export async function buildLayerContent(inputs: LayerVersionInputs): Promise<LayerVersionContentInput> {
-    if (inputs.s3) {
-        return { S3Bucket: inputs.s3.bucket, S3Key: inputs.s3.key, S3ObjectVersion: inputs.s3.objectVersion };
-    }
-    const zipBytes = inputs.source ? await zipSourceTree(inputs) : await fs.promises.readFile(inputs.zipFile as string);
-    if (inputs.zipFile) {
-        assertUnchangedSinceCheck(inputs, createHash("sha256").update(zipBytes).digest("hex"));
-    }
-    return { ZipFile: zipBytes };
+/** What `create` publishes. */
+export interface LayerContent {
+    /** The `Content` of the PublishLayerVersion request. */
+    content: LayerVersionContentInput;
+    /** Base64 sha256 of the zip sent (what AWS reports as CodeSha256); absent for content in S3. */
+    codeSha256?: string;
 }
 
-async function zipSourceTree(inputs: LayerVersionInputs): Promise<Buffer> {
+/** The content to publish, with the hash `check` must have seen for it. */
+export async function buildLayerContent(inputs: LayerVersionInputs): Promise<LayerContent> {
+    if (inputs.s3) {
+        return {
+            content: { S3Bucket: inputs.s3.bucket, S3Key: inputs.s3.key, S3ObjectVersion: inputs.s3.objectVersion },
+        };
+    }
+    if (inputs.source) {
+        return zipSourceTree(inputs);
+    }
+    const zipBytes = await fs.promises.readFile(inputs.zipFile as string);
+    const digest = createHash("sha256").update(zipBytes).digest();
+    assertUnchangedSinceCheck(inputs, digest.toString("hex"));
+    return { content: { ZipFile: zipBytes }, codeSha256: digest.toString("base64") };
+}
+
+async function zipSourceTree(inputs: LayerVersionInputs): Promise<LayerContent> {
     const source = inputs.source!;
     const { sourceHash, files } = await computeSourceHash(source, process.cwd());
     assertUnchangedSinceCheck(inputs, sourceHash);
     const workDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), "lambda-layer-"));
     try {
         const zipPath = path.join(workDir, "layer.zip");
-        await writeLayerZip(files, zipPath);
-        return await fs.promises.readFile(zipPath);
+        const { sha256Base64 } = await writeLayerZip(files, zipPath);
+        return { content: { ZipFile: await fs.promises.readFile(zipPath) }, codeSha256: sha256Base64 };
     } finally {
         await fs.promises.rm(workDir, { recursive: true, force: true });
     }

@@ -3,13 +3,13 @@
  * its result, the data transferred rather than copied, or with the file that could not be read.
  */
 import { parentPort, type MessagePort } from "node:worker_threads";
-import { EntryReadError } from "./entryCompression";
+import { UnreadableFileError } from "../listing/sourceError";
 import { serialCompressor, type CompressionRequest, type CompressionResult } from "./compressionRequests";
 
 /** What a worker posts back for a batch: its result, or the file that could not be read. */
 export type CompressionReply =
     | ({ batch: number } & CompressionResult)
-    | { batch: number; failure: { filePath: string; reason: string; changed: boolean } };
+    | { batch: number; failure: { relativePath: string; reason: string; changed: boolean } };
 
 function serve(port: MessagePort): void {
     const compressor = serialCompressor();
@@ -21,12 +21,12 @@ function serve(port: MessagePort): void {
                     "compressed" in result ? [result.compressed.data.buffer as ArrayBuffer] : [],
                 ),
             (error: unknown) => {
-                if (!(error instanceof EntryReadError)) {
+                if (!(error instanceof UnreadableFileError)) {
                     throw error; // not the file's fault: the worker fails, and the pool with it
                 }
                 port.postMessage({
                     batch: request.batch,
-                    failure: { filePath: error.filePath, reason: error.reason, changed: error.changed },
+                    failure: { relativePath: error.relativePath, reason: error.reason, changed: error.changed },
                 });
             },
         );

@@ -7,7 +7,8 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import JSZip from "jszip";
 import { DIRECT_UPLOAD_MAX_ZIP_BYTES, UNZIPPED_MAX_BYTES } from "../rules/limits";
-import { SourceError } from "../listing/sourceFiles";
+import { escapeProblem } from "../rules/entryNames";
+import { SourceError } from "../listing/sourceError";
 
 /** What `check` needs to know about a prebuilt zip. */
 export interface ZipFileSummary {
@@ -43,10 +44,11 @@ export async function inspectZipFile(zipPath: string): Promise<ZipFileSummary> {
     const entries = await loadEntries(zipPath, bytes);
     for (const entry of entries) {
         const name = entry.unsafeOriginalName ?? entry.name;
-        if (escapesExtractionDirectory(name)) {
+        const problem = escapeProblem(name);
+        if (problem) {
             throw new SourceError(
                 "zipFile",
-                `zipFile ${zipPath}: the entry ${JSON.stringify(name)} could be extracted outside the layer's directory (backslash, absolute path or ".." segment); rebuild the zip with relative "/" paths`,
+                `zipFile ${zipPath}: the entry ${JSON.stringify(name)} ${problem}, so it could be extracted outside the layer's directory; rebuild the zip with relative "/" paths`,
             );
         }
     }
@@ -64,14 +66,6 @@ export async function inspectZipFile(zipPath: string): Promise<ZipFileSummary> {
         entryCount: files.length,
         unzippedBytes,
     };
-}
-
-/**
- * An entry name a careless unzip would write outside its target: with a backslash (a separator on
- * Windows), absolute (`/x`, `C:x`), or with a `..` segment. Pure.
- */
-export function escapesExtractionDirectory(name: string): boolean {
-    return name.includes("\\") || name.startsWith("/") || /^[A-Za-z]:/.test(name) || name.split("/").includes("..");
 }
 
 /** The file's bytes; one too big to send directly is refused before it is read into memory. */

@@ -1,15 +1,14 @@
 /**
  * Writes the layer's zip: the same files give the same bytes on every machine, timezone, umask and
- * checkout time (DESIGN.md section 3, "Zip"), for a given Node.js release (its bundled zlib produces the
- * deflate streams; the sourceHash, which decides replacement, does not depend on it).
+ * checkout time, for a given Node.js release (its bundled zlib produces the deflate streams; the
+ * sourceHash, which decides replacement, does not depend on it).
  *
  * Entries are compressed on worker threads (entryCompression.ts), a batch of consecutive small files at
  * a time or one big file streamed into a spill file, while this thread writes the finished batches in
- * order. yazl, which wrote the zip before, deflates each entry through its own stream on one thread and
- * cannot take data that is already compressed, so it could use neither core fully nor store what
- * deflate does not shrink (see the README's performance figures). Memory stays flat: a bounded number
- * of batches is in flight, big files are never held whole, and what is kept per entry is its central
- * directory record.
+ * order, so that every core deflates; an entry that deflate does not shrink is stored. Memory stays
+ * flat: a bounded number of batches is in flight, big files are never held whole, and what is kept per
+ * entry is its central directory record. The sha256 of the bytes is taken as they are written: it is
+ * the CodeSha256 that `create` expects.
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
@@ -18,14 +17,15 @@ import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { CompressionPool } from "./compressionPool";
 import { serialCompressor, type CompressionRequest, type CompressionResult } from "./compressionRequests";
-import { EntryReadError, type CompressedBatch, type EntrySummary } from "./entryCompression";
-import { SourceError, type SourceFile } from "../listing/sourceFiles";
+import type { CompressedBatch, EntrySummary } from "./entryCompression";
+import { UnreadableFileError } from "../listing/sourceError";
+import type { SourceFile } from "../listing/sourceFiles";
 import { centralDirectoryRecord, endOfArchive, localFileHeader, STORED, type ZipEntryRecord } from "./zipRecords";
 
 /**
  * How entries are compressed; part of the sourceHash (packaging settings). Change it only when the
- * published content changes: a new value gives every layer a new version. (Storing entries that deflate
- * does not shrink changed the zip's bytes, not its content, so it kept this value.)
+ * published content changes: a new value gives every layer a new version. Whether an entry is stored
+ * or deflated changes the zip's bytes, not its content, so it is not part of this value.
  */
 export const ZIP_COMPRESSION = "deflate";
 
@@ -55,8 +55,8 @@ export const DEFAULT_ZIP_TUNING: Readonly<ZipTuning> = Object.freeze({
 });
 
 /**
- * Workers at most, whatever the core count: each costs 15-30 MB (its own V8 heap and buffers), and
- * issue #7's memory bound (200 MB on a 2-core machine) must not turn into one that grows with the machine.
+ * Workers at most, whatever the core count: each costs 15-30 MB (its own V8 heap and buffers), and the
+ * memory a create needs must not grow with the machine it runs on.
  */
 const MAX_COMPRESSION_THREADS = 4;
 
@@ -74,8 +74,8 @@ export interface Batch {
 }
 
 /**
- * Writes `files` (as listSourceFiles returns them, sorted by zipPath) to `destination` as a
- * deterministic zip. Rejects, naming the file, when one cannot be read or changed since it was listed;
+ * Writes `files` (as computeSourceHash returns them, sorted by zipPath) to `destination` as a
+ * deterministic zip. Rejects with UnreadableFileError when a file cannot be read or changed since it was listed;
  * `destination` is removed then.
  */
 export async function writeLayerZip(
@@ -100,8 +100,6 @@ export async function writeLayerZip(
         await writeBatches(files, batches, compressor, output, spillDirectory);
         written = output.finish();
         return written;
-    } catch (error) {
-        throw error instanceof EntryReadError ? unreadable(error) : error;
     } finally {
         output.close();
         // Each step is tried whatever the others do, and none may hide the error that brought us here.
@@ -179,7 +177,9 @@ async function writeBatches(
             const { first, end } = batches[submitted];
             const request = {
                 batch: submitted,
-                files: files.slice(first, end).map(({ absolutePath, size }) => ({ absolutePath, size })),
+                files: files
+                    .slice(first, end)
+                    .map(({ absolutePath, size, relativePath }) => ({ absolutePath, size, relativePath })),
                 spillPath: spillPath(submitted),
             };
             const compressing = compressor.compress(request);
@@ -233,10 +233,14 @@ class ZipOutput {
             try {
                 copied = this.copyFrom(file.absolutePath, file.size + 1); // one byte more, to see a file that grew
             } catch (error) {
-                throw new EntryReadError(file.absolutePath, (error as Error).message, false);
+                throw new UnreadableFileError(file.relativePath, (error as Error).message);
             }
             if (copied.bytes !== file.size || copied.crc32 !== entry.crc32) {
-                throw new EntryReadError(file.absolutePath, "its content differs from when it was compressed", true);
+                throw new UnreadableFileError(
+                    file.relativePath,
+                    "its content differs from when it was compressed",
+                    true,
+                );
             }
         } else {
             let copied: { bytes: number };
@@ -359,11 +363,4 @@ class GrowingBuffer {
     contents(): Buffer {
         return this.buffer.subarray(0, this.length);
     }
-}
-
-function unreadable(error: EntryReadError): SourceError {
-    const problem = error.changed
-        ? `changed while the zip was written (${error.reason}); run the command again`
-        : `cannot be read: ${error.reason}`;
-    return new SourceError("source.path", `source.path: ${error.filePath} ${problem}`);
 }

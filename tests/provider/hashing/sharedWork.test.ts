@@ -2,8 +2,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import { expect } from "chai";
-import { FileStatError, fileStatsFor, STAT_ROW_BYTES, statSize } from "../../../provider/listing/fileStats";
-import { DIGEST_BYTES, digestFiles } from "../../../provider/hashing/fileDigest";
+import { fileStatsFor, STAT_ROW_BYTES, statSize } from "../../../provider/listing/fileStats";
+import { DIGEST_BYTES } from "../../../provider/hashing/fileDigest";
+import { UnreadableFileError } from "../../../provider/listing/sourceError";
+import { digestFiles } from "../../helpers/digests";
 import {
     helperMessage,
     helperProgress,
@@ -76,9 +78,11 @@ describe("sharedWork", function () {
             const job = statJob(paths);
             helper.postMessage(helperMessage(job, paths));
             await untilHelper(job.control, (progress) => progress.stopped);
-            expect(() => runAsCaller(job, paths))
-                .to.throw(FileStatError)
-                .that.satisfies((error: FileStatError) => error.index === 1 && /ENOENT/.test(error.reason));
+            expect(() => runAsCaller(job, paths, (index) => `name-${index}`))
+                .to.throw(UnreadableFileError)
+                .that.satisfies(
+                    (error: UnreadableFileError) => error.relativePath === "name-1" && /ENOENT/.test(error.reason),
+                );
         } finally {
             await helper.terminate();
         }

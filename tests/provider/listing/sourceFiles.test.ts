@@ -2,13 +2,8 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
-import {
-    compareZipPaths,
-    isSafeRelativePath,
-    listSourceFiles,
-    normalizePrefix,
-    SourceError,
-} from "../../../provider/listing/sourceFiles";
+import { checkedPrefix, compareZipPaths, listSourceFiles } from "../../../provider/listing/sourceFiles";
+import { SourceError } from "../../../provider/listing/sourceError";
 import { removeTempDirs, tempDir, writeTree } from "../../helpers/fileTrees";
 
 /** The SourceError `action` throws. */
@@ -56,6 +51,13 @@ describe("listSourceFiles", () => {
     it("applies include and exclude patterns", () => {
         const root = writeTree(tempDir(), { "lib/a.js": "", "lib/a.test.js": "", "lib/b.py": "", "README.md": "" });
         expect(zipPaths(root, { include: ["lib/**/*.js"], exclude: ["**/*.test.js"] })).to.deep.equal(["lib/a.js"]);
+    });
+
+    it("refuses a prefix that could escape, as SourceError on source.prefix", () => {
+        for (const bad of ["/", "/abs", "a/../b", "..", "./x", "a//b", "a\\b", "C:/x", "x//"]) {
+            expect(sourceErrorOf(() => checkedPrefix(bad)).property, bad).to.equal("source.prefix");
+        }
+        expect(checkedPrefix(undefined)).to.equal("");
     });
 
     it("prepends the prefix, normalized to end in '/'", () => {
@@ -222,24 +224,7 @@ describe("listSourceFiles", () => {
     });
 });
 
-describe("normalizePrefix, isSafeRelativePath, compareZipPaths", () => {
-    it("normalizes prefixes and refuses ones that could escape", () => {
-        expect(normalizePrefix(undefined)).to.equal("");
-        expect(normalizePrefix("")).to.equal("");
-        expect(normalizePrefix("nodejs")).to.equal("nodejs/");
-        expect(normalizePrefix("nodejs/")).to.equal("nodejs/");
-        for (const bad of ["/", "/abs", "a/../b", "..", "./x", "a//b", "a\\b", "C:/x", "x//"]) {
-            expect(() => normalizePrefix(bad), bad).to.throw(SourceError);
-        }
-    });
-
-    it("accepts only relative POSIX paths without empty, '.' or '..' segments", () => {
-        expect(["a", "a/b.txt", ".env", "a/..b", "...", "a/.x/y"].every(isSafeRelativePath)).to.equal(true);
-        expect(
-            ["", "/a", "a/", "a//b", "./a", "a/./b", "a/../b", "..", "a\\b", "c:x"].some(isSafeRelativePath),
-        ).to.equal(false);
-    });
-
+describe("compareZipPaths", () => {
     it("orders by UTF-8 bytes, unlike JavaScript's UTF-16 order", () => {
         // U+FF5E (0xef 0xbd 0x9e) comes before U+1F600 (0xf0 ...) in UTF-8, after it in UTF-16 code units.
         expect(compareZipPaths("\uff5e", "\u{1f600}")).to.be.lessThan(0);

@@ -1,7 +1,13 @@
 import type { GetLayerVersionResponse, PublishLayerVersionResponse } from "@aws-sdk/client-lambda";
 import { expect } from "chai";
 import { diffLayerVersion } from "../../../provider/rules/diff";
-import { inputsFromAws, outputsFromAws, stripUndefined } from "../../../provider/rules/outputs";
+import {
+    inputsFromAws,
+    outputsAfterUpdate,
+    outputsFromAws,
+    OUTPUT_ONLY_FIELDS,
+    stripUndefined,
+} from "../../../provider/rules/outputs";
 import { LayerVersionInputs } from "../../../provider/types";
 
 const LOCATION =
@@ -163,18 +169,14 @@ describe("inputsFromAws", () => {
     const state = outputsFromAws(INPUTS, response(), POLICY, "PublishLayerVersion");
 
     it("returns only inputs, content and settings from the previous state", () => {
-        const inputs = inputsFromAws(state, response(), POLICY);
+        const signed = response({
+            Content: { ...response().Content, SigningJobArn: "job", SigningProfileVersionArn: "profile" },
+        });
+        const signedState = outputsFromAws(INPUTS, signed, POLICY, "PublishLayerVersion");
+        expect(Object.keys(signedState)).to.include.members([...OUTPUT_ONLY_FIELDS]);
+        const inputs = inputsFromAws(signedState, signed, POLICY);
         expect(inputs).to.deep.equal(INPUTS);
-        for (const outputOnly of [
-            "arn",
-            "layerArn",
-            "version",
-            "codeSha256",
-            "codeSize",
-            "createdDate",
-            "policy",
-            "revisionId",
-        ]) {
+        for (const outputOnly of OUTPUT_ONLY_FIELDS) {
             expect(inputs).to.not.have.property(outputOnly);
         }
     });
@@ -230,6 +232,34 @@ describe("inputsFromAws", () => {
             zipFile: "z.zip",
             compatibleRuntimes: ["python3.11", "python3.12"],
         });
+    });
+});
+
+describe("outputsAfterUpdate", () => {
+    const signed = response({
+        Content: { ...response().Content, SigningJobArn: "job", SigningProfileVersionArn: "profile" },
+    });
+    const olds = outputsFromAws(INPUTS, signed, POLICY, "PublishLayerVersion");
+
+    it("keeps what AWS reported about the version, takes the new inputs and the reconciled policy", () => {
+        const news: LayerVersionInputs = { ...INPUTS, permissions: [], retainOnDelete: false };
+        const outs = outputsAfterUpdate(olds, news, { Policy: undefined, RevisionId: undefined });
+        expect(outs).to.deep.equal({
+            ...news,
+            arn: ARN,
+            layerArn: olds.layerArn,
+            version: 3,
+            codeSha256: olds.codeSha256,
+            codeSize: 169,
+            createdDate: olds.createdDate,
+            signingJobArn: "job",
+            signingProfileVersionArn: "profile",
+        });
+    });
+
+    it("stores the new policy and its revision", () => {
+        const outs = outputsAfterUpdate(olds, INPUTS, { Policy: "{}", RevisionId: "rev-2" });
+        expect(outs).to.include({ policy: "{}", revisionId: "rev-2", arn: ARN });
     });
 });
 

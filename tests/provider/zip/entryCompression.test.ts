@@ -3,7 +3,8 @@ import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { randomBytes } from "node:crypto";
 import { expect } from "chai";
-import { EntryCompressor, compressEntry, EntryReadError, keepsDeflated } from "../../../provider/zip/entryCompression";
+import { EntryCompressor, compressEntry, keepsDeflated } from "../../../provider/zip/entryCompression";
+import { UnreadableFileError } from "../../../provider/listing/sourceError";
 import { DEFLATED, STORED } from "../../../provider/zip/zipRecords";
 import { planBatches } from "../../../provider/zip/zipWriter";
 import { removeTempDirs, tempDir, writeTree } from "../../helpers/fileTrees";
@@ -31,6 +32,7 @@ describe("entry compression", () => {
     it("compresses a batch of files into one buffer, and names a file that is gone or changed size", () => {
         const root = writeTree(tempDir(), { "a.txt": "a".repeat(5000), "b.bin": randomBytes(3000), "c.txt": "" });
         const files = ["a.txt", "b.bin", "c.txt"].map((name) => ({
+            relativePath: name,
             absolutePath: path.join(root, name),
             size: fs.statSync(path.join(root, name)).size,
         }));
@@ -52,18 +54,18 @@ describe("entry compression", () => {
             try {
                 compressor.compress(request);
             } catch (error) {
-                expect(error).to.be.instanceOf(EntryReadError);
-                const { filePath, changed, message } = error as EntryReadError;
-                return { filePath, changed, message };
+                expect(error).to.be.instanceOf(UnreadableFileError);
+                const { relativePath, changed, message } = error as UnreadableFileError;
+                return { relativePath, changed, message };
             }
             throw new Error("expected a failure");
         };
         fs.appendFileSync(files[0].absolutePath, "more");
-        expect(failure(files)).to.deep.include({ filePath: files[0].absolutePath, changed: true });
+        expect(failure(files)).to.deep.include({ relativePath: "a.txt", changed: true });
         expect(failure([{ ...files[1], size: 3001 }]).message).to.include("3000 bytes now, 3001 bytes when listed");
         fs.rmSync(files[2].absolutePath);
         expect(failure([files[2]]))
-            .to.deep.include({ filePath: files[2].absolutePath, changed: false })
+            .to.deep.include({ relativePath: "c.txt", changed: false })
             .and.satisfy((result: { message: string }) => /ENOENT/.test(result.message));
     });
 
@@ -73,6 +75,7 @@ describe("entry compression", () => {
             "random.bin": randomBytes(3 << 20),
         });
         const fileOf = (name: string) => ({
+            relativePath: name,
             absolutePath: path.join(root, name),
             size: fs.statSync(path.join(root, name)).size,
         });
@@ -101,7 +104,11 @@ describe("entry compression", () => {
 
     it("reports a spill file it cannot write, naming it, without an uncaught stream error", async () => {
         const root = writeTree(tempDir(), { "text.txt": "streamed text ".repeat(200_000) });
-        const file = { absolutePath: path.join(root, "text.txt"), size: fs.statSync(path.join(root, "text.txt")).size };
+        const file = {
+            relativePath: "text.txt",
+            absolutePath: path.join(root, "text.txt"),
+            size: fs.statSync(path.join(root, "text.txt")).size,
+        };
         const failure = await new EntryCompressor().compressToFile(file, "/dev/full").then(
             () => undefined,
             (error: unknown) => error as Error,

@@ -12,14 +12,15 @@ const DEFAULT_CLI_PORT = 4566;
 
 const USAGE = `Usage: lambda-layer-emulator [options]
 
-A local AWS Lambda layers API. Point clients at it with
-  AWS_ENDPOINT_URL_LAMBDA=http://127.0.0.1:${DEFAULT_CLI_PORT}   (or --endpoint-url for the AWS CLI)
+A local AWS Lambda layers API, with the S3 subset that staging layers needs on the same
+endpoint. Point clients at it with
+  AWS_ENDPOINT_URL=http://127.0.0.1:${DEFAULT_CLI_PORT}   (or --endpoint-url for the AWS CLI)
 
 Options:
   --host HOST         interface to listen on (default 127.0.0.1)
   --port PORT         port to listen on (default ${DEFAULT_CLI_PORT}; 0 = any free port)
-  --data-dir DIR      keep layers in DIR across restarts (created if missing)
-  --in-memory         keep layers in memory only (the default without --data-dir)
+  --data-dir DIR      keep layers and S3 objects in DIR across restarts (created if missing)
+  --in-memory         keep nothing across restarts (the default without --data-dir)
   --account-id ID     12-digit account id used in ARNs (default 123456789012)
   --fault-rate R      answer a fraction R (0 to 1) of API requests with 429 or 500 (default 0)
   --fault-seed N      seed of the fault sequence, for reproducible runs (default 0)

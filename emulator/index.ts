@@ -2,10 +2,15 @@
  * A local emulator of the AWS Lambda layers API (PublishLayerVersion, GetLayerVersion,
  * GetLayerVersionByArn, ListLayers, ListLayerVersions, DeleteLayerVersion,
  * AddLayerVersionPermission, GetLayerVersionPolicy, RemoveLayerVersionPermission), speaking the
- * REST protocol that @aws-sdk/client-lambda and the AWS CLI use. Point a client at it with
- * `AWS_ENDPOINT_URL_LAMBDA=<endpoint>` (or the client's `endpoint` / `--endpoint-url` setting).
+ * REST protocol that @aws-sdk/client-lambda and the AWS CLI use, and of the S3 subset that staging
+ * a layer through S3 needs (buckets, objects, multipart uploads, checksums) on the same endpoint.
+ * Point clients at it with `AWS_ENDPOINT_URL=<endpoint>` (or a client's `endpoint` /
+ * `--endpoint-url` setting).
  */
 import { randomBytes } from "node:crypto";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { DirectoryPersistence } from "./storage/directoryPersistence";
@@ -15,9 +20,14 @@ import { MemoryPersistence } from "./storage/memoryPersistence";
 import { DEFAULT_ACCOUNT_ID, DEFAULT_HOST, optionProblems, type EmulatorOptions } from "./options";
 import { createRequestListener } from "./http/server";
 import { LayerStore } from "./storage/store";
+import { ObjectStore } from "./s3/objectStore";
 
 export type { EmulatorOptions } from "./options";
 export type { OperationName } from "./http/routes";
+export type { S3OperationName } from "./s3/operations";
+
+/** Where a data directory keeps the S3 subset; not a region name, so the layer store never reads it. */
+const S3_FOLDER = "_s3";
 
 /** A running emulator. */
 export interface RunningEmulator {
@@ -27,7 +37,8 @@ export interface RunningEmulator {
     close(): Promise<void>;
     /**
      * How many API requests each operation received since start (or the last reset), keyed by
-     * operation name (an {@link OperationName}), e.g. `{ PublishLayerVersion: 1, AddLayerVersionPermission: 2 }`.
+     * operation name (an {@link OperationName} or {@link S3OperationName}), e.g.
+     * `{ PublishLayerVersion: 1, AddLayerVersionPermission: 2, PutObject: 1 }`.
      * Operations never called are absent. Every request counts, including SDK retries, requests answered with
      * an error and requests failed by fault injection; downloads of `Content.Location` links do not.
      * Returns a copy.
@@ -55,10 +66,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const persistence =
         options.dataDir === undefined ? new MemoryPersistence() : new DirectoryPersistence(options.dataDir);
     const store = await LayerStore.open(persistence, options.codeStorageLimitBytes);
+    // Without a data directory, object bytes still go to files (never whole in memory), in a
+    // scratch folder removed on close.
+    const objects =
+        options.dataDir === undefined
+            ? await ObjectStore.open(await mkdtemp(join(tmpdir(), "lambda-layer-emulator-s3-")), false)
+            : await ObjectStore.open(join(options.dataDir, S3_FOLDER), true);
     let counts: Record<string, number> = {};
     const server = createServer(
         createRequestListener({
             store,
+            objects,
+            host,
             // A fresh key per start: like AWS's pre-signed URLs, links are short-lived and not kept.
             links: new DownloadLinkSigner(randomBytes(32)),
             accountId: options.accountId ?? DEFAULT_ACCOUNT_ID,
@@ -71,7 +90,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const port = await listen(server, host, options.port ?? 0);
     return {
         endpoint: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
-        close: () => close(server),
+        close: async () => {
+            await close(server);
+            await objects.close();
+        },
         requestCounts: () => ({ ...counts }),
         resetRequestCounts: () => {
             counts = {};

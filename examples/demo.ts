@@ -1,18 +1,24 @@
 /**
  * `npm run demo`: the basic example's whole life on the bundled Lambda-layers emulator, driven through
  * Pulumi's own dynamic-provider host (the process `pulumi up` runs for dynamic resources), with no AWS
- * account and no Pulumi CLI. Prints what Pulumi would show at each step.
+ * account and no Pulumi CLI, then a layer over the 50 MB direct-upload limit published through an S3
+ * staging bucket on the same emulator. Prints what Pulumi would show at each step.
  */
+import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { AddLayerVersionPermissionCommand, LambdaClient, ListLayerVersionsCommand } from "@aws-sdk/client-lambda";
+import { CreateBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { startEmulator } from "../emulator";
-import { EngineStack, installExample, startProviderHost, StepEvent } from "../engine";
+import { EngineStack, installExample, startProviderHost, type ProviderHost, StepEvent } from "../engine";
 
 const REPO_ROOT = path.resolve(__dirname, "../..");
 const PROJECT = "lambda-layer-basic";
 const LAYER_NAME = "lambda-layer-basic-greeting";
+const BIG_LAYER_NAME = "lambda-layer-basic-big";
+const STAGING_BUCKET = "demo-layer-staging";
+const MEBIBYTE = 1024 * 1024;
 
 async function main(): Promise<void> {
     // The SDK's notice that its 2027 releases will need Node 22 says nothing about this demo.
@@ -21,6 +27,7 @@ async function main(): Promise<void> {
     const emulator = await startEmulator({ port: 0, dataDir });
     const environment = {
         AWS_ENDPOINT_URL_LAMBDA: emulator.endpoint,
+        AWS_ENDPOINT_URL_S3: emulator.endpoint,
         AWS_REGION: "us-east-1",
         AWS_ACCESS_KEY_ID: "demo",
         AWS_SECRET_ACCESS_KEY: "demo",
@@ -69,12 +76,69 @@ async function main(): Promise<void> {
 
         const left = await lambda.send(new ListLayerVersionsCommand({ LayerName: LAYER_NAME }));
         console.log(`Versions of ${LAYER_NAME} left in the emulator: ${left.LayerVersions?.length ?? 0}`);
+
+        await bigLayerThroughStaging(host, program.dir, emulator.endpoint, lambda);
         printNextSteps();
     } finally {
         await host.close();
         await program.cleanup();
         await emulator.close();
         fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+}
+
+/**
+ * A layer of random data (it does not compress: its zip is over 50 MB) published through an S3 bucket on
+ * the same emulator. The bucket is made first, as a user would; the provider never creates one.
+ */
+async function bigLayerThroughStaging(
+    host: ProviderHost,
+    programDir: string,
+    endpoint: string,
+    lambda: LambdaClient,
+): Promise<void> {
+    const s3 = new S3Client({
+        endpoint,
+        region: "us-east-1",
+        forcePathStyle: true,
+        credentials: { accessKeyId: "demo", secretAccessKey: "demo" },
+    });
+    await s3.send(new CreateBucketCommand({ Bucket: STAGING_BUCKET }));
+    const bigDir = fs.mkdtempSync(path.join(os.tmpdir(), "lambda-layer-demo-big-"));
+    try {
+        fs.writeFileSync(path.join(bigDir, "a.bin"), randomBytes(28 * MEBIBYTE));
+        fs.writeFileSync(path.join(bigDir, "b.bin"), randomBytes(28 * MEBIBYTE));
+        console.log(
+            `\n(made ${bigDir}: 56 MiB of random data, whose zip is over the 50 MB direct-upload limit; ` +
+                `created the bucket s3://${STAGING_BUCKET} in the emulator)`,
+        );
+        const stack = new EngineStack(host, {
+            dir: programDir,
+            entry: "index.js",
+            capture: {
+                project: PROJECT,
+                config: {
+                    [`${PROJECT}:bigLayerPath`]: bigDir,
+                    [`${PROJECT}:staging`]: JSON.stringify({ bucket: STAGING_BUCKET, prefix: "layers/" }),
+                },
+            },
+        });
+        const shown = host.diagnostics.length;
+        await step("pulumi up: the big layer goes through the staging bucket", () => stack.up());
+        for (const diagnostic of host.diagnostics.slice(shown)) {
+            if (diagnostic.message.includes(`layer "${BIG_LAYER_NAME}"`)) console.log(`  | ${diagnostic.message}`);
+        }
+        const big = stack.state.get("big")!.outputs;
+        const staged = await s3.send(new ListObjectsV2Command({ Bucket: STAGING_BUCKET }));
+        console.log(
+            `  ${BIG_LAYER_NAME}: version ${big.version}, ${big.codeSize} bytes, codeSha256 ${big.codeSha256}; ` +
+                `objects left in the bucket: ${staged.KeyCount ?? 0} (Lambda keeps its own copy)`,
+        );
+        await step("pulumi destroy", () => stack.destroy());
+        const left = await lambda.send(new ListLayerVersionsCommand({ LayerName: BIG_LAYER_NAME }));
+        console.log(`Versions of ${BIG_LAYER_NAME} left in the emulator: ${left.LayerVersions?.length ?? 0}`);
+    } finally {
+        fs.rmSync(bigDir, { recursive: true, force: true });
     }
 }
 
@@ -118,7 +182,10 @@ Run the same example with the Pulumi CLI (examples/basic/README.md has the detai
   pulumi login --local && pulumi stack init dev && pulumi config set aws:region us-east-1
   against AWS:          pulumi up
   against the emulator: npx lambda-layer-emulator --port 4566 &
-                        AWS_ENDPOINT_URL_LAMBDA=http://127.0.0.1:4566 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test pulumi up`);
+                        AWS_ENDPOINT_URL=http://127.0.0.1:4566 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test pulumi up
+  a big layer:          aws --endpoint-url http://127.0.0.1:4566 s3 mb s3://my-staging-bucket
+                        pulumi config set pulumi-lambda-layer:stagingBucket my-staging-bucket
+                        pulumi config set bigLayerPath ./some/big/folder && pulumi up`);
 }
 
 main().catch((error: Error) => {

@@ -13,9 +13,14 @@ type Lifecycle = typeof import("./lifecycle");
 export class LayerVersionProvider implements pulumi.dynamic.ResourceProvider<LayerVersionInputs, LayerVersionOutputs> {
     /** The stack's `aws:region`, kept on the instance: module state does not survive serialization. */
     private stackRegion?: string;
+    /** The stack config's `pulumi-lambda-layer:stagingBucket` and `stagingPrefix`: staging for every layer without its own. */
+    private stagingBucket?: string;
+    private stagingPrefix?: string;
 
     async configure(request: pulumi.dynamic.ConfigureRequest): Promise<void> {
         this.stackRegion = request.config.get("aws:region");
+        this.stagingBucket = request.config.get("pulumi-lambda-layer:stagingBucket");
+        this.stagingPrefix = request.config.get("pulumi-lambda-layer:stagingPrefix");
     }
 
     async check(
@@ -33,7 +38,11 @@ export class LayerVersionProvider implements pulumi.dynamic.ResourceProvider<Lay
     }
 
     async create(inputs: LayerVersionInputs): Promise<pulumi.dynamic.CreateResult<LayerVersionOutputs>> {
-        return lifecycle().create(inputs, { stackRegion: this.stackRegion });
+        return lifecycle().create(inputs, {
+            stackRegion: this.stackRegion,
+            stagingBucket: this.stagingBucket,
+            stagingPrefix: this.stagingPrefix,
+        });
     }
 
     async read(id: string, props?: LayerVersionOutputs): Promise<pulumi.dynamic.ReadResult<LayerVersionOutputs>> {

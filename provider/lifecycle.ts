@@ -27,7 +27,9 @@ import {
     resolveRegion,
 } from "./aws/lambdaClient";
 import { parseLayerVersionArn, LayerVersionRef } from "./rules/layerVersionRef";
-import { buildLayerContent } from "./zip/layerContent";
+import { preparePublishContent, type PublishContent } from "./staging/publishContent";
+import { publishReadAdvice } from "./aws/s3Staging";
+import { elapsed, logProgress } from "./local/progressLog";
 import { grantPermissions, readPolicy, reconcilePermissions, PermissionTarget } from "./aws/permissionSync";
 import { hashContent } from "./hashing/contentCheck";
 import {
@@ -39,9 +41,14 @@ import {
     reportPossibleDuplicates,
 } from "./aws/publishJournal";
 
-/** What the provider learned in `configure`: the stack's `aws:region`, the region chain's last resort. */
+/**
+ * What the provider learned in `configure`: the stack's `aws:region`, the region chain's last resort,
+ * and the stack's staging bucket and prefix (`pulumi-lambda-layer:stagingBucket` / `stagingPrefix`).
+ */
 export interface ProviderSettings {
     stackRegion?: string;
+    stagingBucket?: string;
+    stagingPrefix?: string;
 }
 
 /**
@@ -92,13 +99,33 @@ export async function create(
     const region = await resolveRegion(inputs.region, settings.stackRegion);
     const client = createLambdaClient(region);
     await recoverInterruptedPublishes(inputs.layerName, region, client);
-    const { content, codeSha256 } = await buildLayerContent(inputs);
+    const content = await preparePublishContent(inputs, region, {
+        bucket: settings.stagingBucket,
+        prefix: settings.stagingPrefix,
+    });
+    try {
+        return await publish(inputs, region, client, content);
+    } finally {
+        await content.release();
+    }
+}
+
+/** The publish itself, journaled, and the grants; `content` is already where Lambda reads it. */
+async function publish(
+    inputs: LayerVersionInputs,
+    region: string,
+    client: ReturnType<typeof createLambdaClient>,
+    content: PublishContent,
+): Promise<pulumi.dynamic.CreateResult<LayerVersionOutputs>> {
+    const { codeSha256 } = content;
     const intent = await beginPublish({ layerName: inputs.layerName, region, codeSha256 });
+    const startedAt = performance.now();
+    logProgress(inputs.layerName, `publishing (${content.route})`);
     const published = await callLambda(inputs.layerName, "PublishLayerVersion", () =>
         client.send(
             new PublishLayerVersionCommand({
                 LayerName: inputs.layerName,
-                Content: content,
+                Content: content.content,
                 Description: inputs.description,
                 LicenseInfo: inputs.licenseInfo,
                 CompatibleRuntimes:
@@ -110,13 +137,18 @@ export async function create(
     ).catch(async (error: LambdaCallError) => {
         // Unless AWS refused the one and only attempt, an attempt may have published: the next create looks.
         await (publishMayHaveLanded(error) ? abandonPublish(intent) : finishPublish(intent));
+        if (content.staged && error.httpStatus !== undefined && error.httpStatus < 500) {
+            error.message += publishReadAdvice(content.staged);
+        }
         throw error;
     });
     const arn = published.LayerVersionArn as string;
+    logProgress(inputs.layerName, `published ${arn} in ${elapsed(startedAt)}`);
     const journal = await recordVersion(intent, arn);
     await reportPossibleDuplicates(journal, published, client);
     const target: PermissionTarget = { layerName: inputs.layerName, client, ref: parseLayerVersionArn(arn) };
     try {
+        assertPublishedBytes(inputs.layerName, codeSha256, published.Content?.CodeSha256);
         const policy = await grantPermissions(target, inputs.permissions ?? [], undefined);
         await finishPublish(journal);
         return { id: arn, outs: stripUndefined(outputsFromAws(inputs, published, policy, "PublishLayerVersion")) };
@@ -131,6 +163,16 @@ export async function create(
             },
         );
         throw error;
+    }
+}
+
+/** The version must hold the zip that was built: a different CodeSha256 means other bytes reached Lambda. */
+function assertPublishedBytes(layerName: string, expected: string | undefined, actual: string | undefined): void {
+    if (expected !== undefined && actual !== expected) {
+        throw new Error(
+            `layer "${layerName}": the published version's CodeSha256 is ${actual}, not the zip's ${expected}: ` +
+                "other bytes reached Lambda (the staged object was replaced in between?); the version is deleted; run the command again",
+        );
     }
 }
 

@@ -38,6 +38,40 @@ export interface LayerS3Content {
     objectVersion?: string;
 }
 
+/**
+ * Where the zip goes on its way to Lambda when it is too big to send directly (or always, with mode
+ * `always`): an S3 bucket in the layer's region, under a content-addressed key. Not content: changing
+ * these settings publishes nothing.
+ */
+export interface LayerStaging {
+    /** The bucket (it must exist, in the layer's region); it is never created. */
+    bucket: string;
+    /**
+     * Prepended to every key: `<prefix><layerName>/<sha256 of the zip>.zip`.
+     * @default the stack config `pulumi-lambda-layer:stagingPrefix`, else no prefix
+     */
+    prefix?: string;
+    /**
+     * `auto` sends a zip that fits the direct-upload limit inline and stages the others; `always` stages
+     * every zip; `never` sends every zip inline, so a zip over the limit fails.
+     * @default "auto"
+     */
+    mode?: "auto" | "always" | "never";
+    /** The 12-digit account that must own the bucket; S3 refuses every request otherwise. */
+    expectedBucketOwner?: string;
+    /**
+     * Server-side encryption to ask for on upload, for buckets or policies that demand the header.
+     * @default the bucket's default encryption
+     */
+    serverSideEncryption?: "AES256" | "aws:kms";
+    /** The KMS key (id, alias or ARN) for `serverSideEncryption: "aws:kms"`. @default the account's aws/s3 key */
+    kmsKeyId?: string;
+    /** The staged object's storage class, e.g. `STANDARD` or `INTELLIGENT_TIERING`. @default "STANDARD" */
+    storageClass?: string;
+    /** Keep the staged object after the publish (Lambda keeps its own copy either way). @default false */
+    keepObject?: boolean;
+}
+
 /** One grant of `lambda:GetLayerVersion` on the layer version. */
 export interface LayerPermission {
     /** 1-100 characters, `[a-zA-Z0-9-_]+`; the key by which permissions are compared. */
@@ -65,6 +99,11 @@ export interface LayerVersionInputs {
     permissions?: LayerPermission[];
     retainOnDelete?: boolean;
     region?: string;
+    /**
+     * S3 staging of the zip for big layers.
+     * @default the stack config `pulumi-lambda-layer:stagingBucket` (and `stagingPrefix`), mode `auto`
+     */
+    staging?: LayerStaging;
     /**
      * Hex sha256 of the content: set by `check` for `source` and `zipFile`; drives replacement.
      * Not meant to be set by users.

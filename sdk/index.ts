@@ -8,6 +8,7 @@ export type {
     LayerPermission,
     LayerS3Content,
     LayerSource,
+    LayerStaging,
     LayerVersionInputs,
     LayerVersionOutputs,
 } from "../provider/types";

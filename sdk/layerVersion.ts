@@ -3,7 +3,14 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { LayerVersionProvider } from "../provider/layerVersionProvider";
-import type { KnownArchitecture, LayerPermission, LayerRuntime, LayerS3Content, LayerSource } from "../provider/types";
+import type {
+    KnownArchitecture,
+    LayerPermission,
+    LayerRuntime,
+    LayerS3Content,
+    LayerSource,
+    LayerStaging,
+} from "../provider/types";
 import { OUTPUT_ONLY_FIELDS, type OutputOnlyField } from "../provider/rules/outputs";
 
 /** The arguments of a {@link LayerVersion}. Exactly one of `source`, `zipFile` and `s3` is required. */
@@ -33,6 +40,14 @@ export interface LayerVersionArgs {
     retainOnDelete?: pulumi.Input<boolean>;
     /** The region to publish in; otherwise AWS_REGION, AWS_DEFAULT_REGION, the profile, or `aws:region`. */
     region?: pulumi.Input<string>;
+    /**
+     * An S3 bucket (in the layer's region) that carries the zip to Lambda when it is over the 50 MB
+     * direct-upload limit (mode `auto`), or always (mode `always`). Changing it publishes nothing: it
+     * is an in-place update with no API call.
+     * @default the stack config `pulumi-lambda-layer:stagingBucket` and `pulumi-lambda-layer:stagingPrefix`,
+     * mode `auto`; without a bucket, a zip over the limit fails in create before anything is published
+     */
+    staging?: pulumi.Input<LayerStaging>;
 }
 
 /**
@@ -80,6 +95,7 @@ export class LayerVersion extends pulumi.dynamic.Resource {
     public readonly compatibleArchitectures!: pulumi.Output<KnownArchitecture[] | undefined>;
     public readonly permissions!: pulumi.Output<LayerPermission[] | undefined>;
     public readonly retainOnDelete!: pulumi.Output<boolean | undefined>;
+    public readonly staging!: pulumi.Output<LayerStaging | undefined>;
 
     constructor(name: string, args: LayerVersionArgs, opts?: pulumi.CustomResourceOptions) {
         super(

@@ -11,6 +11,8 @@ import { addStatement, buildStatement, policyDocumentJson, removeStatement } fro
 import { JsonBody } from "../http/requestBody";
 import type { ApiRoute, OperationName } from "../http/routes";
 import type { LayerKey, LayerStore, LayerVersionRecord } from "../storage/store";
+import type { ObjectStore } from "../s3/objectStore";
+import { readS3Content } from "./s3Content";
 import {
     ARCHITECTURES,
     checkEnum,
@@ -31,6 +33,8 @@ import { checkLayerArchive } from "./zipInspection";
 /** What an operation works with besides its request. */
 export interface OperationContext {
     store: LayerStore;
+    /** The S3 subset's objects, read by PublishLayerVersion with S3 content. */
+    objects: ObjectStore;
     links: DownloadLinkSigner;
     accountId: string;
     /** The region the request was signed for. */
@@ -112,30 +116,25 @@ async function publishLayerVersion(request: OperationRequest, context: Operation
         ...checkText("content.s3ObjectVersion", s3.objectVersion, TEXT_RULES.s3ObjectVersion),
     ]);
     const layer = resolveLayer(request.route.path.LayerName as string, context);
-    if (s3.bucket !== undefined || s3.key !== undefined || s3.objectVersion !== undefined) {
+    const fromS3 = s3.bucket !== undefined || s3.key !== undefined || s3.objectVersion !== undefined;
+    if (fromS3 === (zip !== undefined)) {
         throw new ApiError(
             "InvalidParameterValueException",
-            "S3 content (S3Bucket/S3Key) is not supported by the emulator: upload the archive as Content.ZipFile " +
-                "(up to 50 MB zipped), or use real AWS or LocalStack for layers published from S3.",
+            "Please provide a source for the layer content: either Content.ZipFile, or Content.S3Bucket and Content.S3Key.",
         );
     }
-    if (zip === undefined) {
-        throw new ApiError(
-            "InvalidParameterValueException",
-            "Content must have a ZipFile: the layer archive, base64-encoded.",
-        );
-    }
-    await checkLayerArchive(zip);
+    const archive = fromS3 ? await readS3Content(context.objects, context.region, s3) : (zip as Buffer);
+    await checkLayerArchive(archive);
     const record = await context.store.publish(
         storeKey(layer),
         {
             ...fields,
             description: fields.description ?? "",
             createdDate: awsTimestamp(context.now),
-            codeSha256: createHash("sha256").update(zip).digest("base64"),
-            codeSize: zip.length,
+            codeSha256: createHash("sha256").update(archive).digest("base64"),
+            codeSize: archive.length,
         },
-        zip,
+        archive,
     );
     return { status: 201, body: layerVersionDetails(layer, record, context) };
 }

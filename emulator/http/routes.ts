@@ -54,6 +54,15 @@ const BINDINGS: ReadonlyArray<{ method: string; path: string; operation: Operati
     },
 ];
 
+/**
+ * Whether a path belongs to the Lambda API (or its download links) rather than to the S3 subset.
+ * Lambda's REST paths start with an API version date (`/2018-10-31/`, `/2015-03-31/`...): such a
+ * path is Lambda's even for operations the emulator lacks, so that they get Lambda's error.
+ */
+export function isLambdaPath(pathname: string): boolean {
+    return /^\/\d{4}-\d{2}-\d{2}(\/|$)/.test(pathname) || pathname.startsWith(DOWNLOAD_PATH_PREFIX);
+}
+
 /** The route of a request, or undefined when it is no operation of this API. */
 export function matchRoute(
     method: string,

@@ -1,7 +1,8 @@
 /**
  * The HTTP side of the emulator: routes each request, counts it, injects faults, reads bodies within
  * Lambda's limit, runs the operation and writes the answer (or the error) in AWS's wire format.
- * Also serves the archive downloads behind `Content.Location` links.
+ * Also serves the archive downloads behind `Content.Location` links. Requests outside the Lambda
+ * API's `/2018-10-31/` paths, and every virtual-host request, go to the S3 subset.
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, OutgoingHttpHeaders, RequestListener, ServerResponse } from "node:http";
@@ -15,16 +16,25 @@ import {
 } from "./httpBody";
 import { OPERATIONS_WITH_BODY, runOperation } from "../api/operations";
 import { regionOfRequest } from "./requestRegion";
-import { matchRoute, type OperationName } from "./routes";
+import { isLambdaPath, matchRoute, type OperationName } from "./routes";
 import type { LayerStore } from "../storage/store";
+import type { ObjectStore } from "../s3/objectStore";
+import type { S3OperationName } from "../s3/operations";
+import { S3Error } from "../s3/s3Errors";
+import { matchS3Route, virtualHostBucket } from "./s3Routes";
+import { sendS3Error, serveS3 } from "./s3Server";
 
 /** What the request handler serves from. */
 export interface ServerServices {
     store: LayerStore;
+    /** The S3 subset's buckets and objects. */
+    objects: ObjectStore;
     links: DownloadLinkSigner;
     accountId: string;
+    /** The host the emulator listens on: `<bucket>.<host>` names a bucket when it is a host name. */
+    host: string;
     /** Called once for every API request, faulted or not, before it is served. */
-    countRequest(operation: OperationName): void;
+    countRequest(operation: OperationName | S3OperationName): void;
     /** The injected error for the next API request, or undefined to serve it. */
     nextFault(): ApiError | undefined;
 }
@@ -41,6 +51,12 @@ export function createRequestListener(services: ServerServices): RequestListener
 async function serve(request: IncomingMessage, response: ServerResponse, services: ServerServices): Promise<void> {
     const method = request.method ?? "GET";
     const url = new URL(request.url ?? "/", "http://emulator");
+    if (!isLambdaPath(url.pathname) || virtualHostBucket(request.headers.host, services.host) !== undefined) {
+        const s3Route = matchS3Route(method, request.url ?? "/", request.headers.host, services.host);
+        if (s3Route instanceof S3Error) sendS3Error(request, response, s3Route);
+        else await serveS3(request, response, s3Route, services);
+        return;
+    }
     const route = matchRoute(method, url.pathname, url.searchParams);
     if (!route) {
         sendError(
@@ -50,7 +66,7 @@ async function serve(request: IncomingMessage, response: ServerResponse, service
         return;
     }
     if (route.kind === "download") {
-        await serveDownload(route.token, response, services);
+        await serveDownload(route.token, request, response, services);
         return;
     }
     services.countRequest(route.operation);
@@ -73,6 +89,7 @@ async function serve(request: IncomingMessage, response: ServerResponse, service
             { route, query: url.searchParams, body },
             {
                 store: services.store,
+                objects: services.objects,
                 links: services.links,
                 accountId: services.accountId,
                 region: regionOfRequest(request.headers.authorization),
@@ -108,7 +125,12 @@ function refuseOversizedBody(request: IncomingMessage, response: ServerResponse,
     discardRestOfBody(request, REFUSED_BODY_DISCARD_LIMIT_BYTES);
 }
 
-async function serveDownload(token: string, response: ServerResponse, services: ServerServices): Promise<void> {
+async function serveDownload(
+    token: string,
+    request: IncomingMessage,
+    response: ServerResponse,
+    services: ServerServices,
+): Promise<void> {
     const verdict = services.links.verify(token, Date.now());
     if ("refusal" in verdict) {
         // Answered the way S3 answers an expired or tampered pre-signed URL.
@@ -119,13 +141,13 @@ async function serveDownload(token: string, response: ServerResponse, services: 
                       "SignatureDoesNotMatch",
                       "The request signature we calculated does not match the signature you provided.",
                   ];
-        sendS3Error(response, 403, code, message);
+        sendS3Error(request, response, new S3Error(403, code, message));
         return;
     }
     const { region, layerName, version } = verdict.target;
     const archive = await services.store.readArchive({ region, name: layerName }, version);
     if (!archive) {
-        sendS3Error(response, 404, "NoSuchKey", "The specified key does not exist.");
+        sendS3Error(request, response, new S3Error(404, "NoSuchKey", "The specified key does not exist."));
         return;
     }
     response.writeHead(200, { "Content-Type": "application/zip", "Content-Length": archive.length });
@@ -144,10 +166,4 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
 
 function sendError(response: ServerResponse, error: ApiError, headers: OutgoingHttpHeaders = {}): void {
     sendJson(response, error.status, error.body(), { "x-amzn-ErrorType": error.type, ...headers });
-}
-
-function sendS3Error(response: ServerResponse, status: number, code: string, message: string): void {
-    const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`;
-    response.writeHead(status, { "Content-Type": "application/xml", "Content-Length": Buffer.byteLength(xml) });
-    response.end(xml);
 }

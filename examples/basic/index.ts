@@ -3,8 +3,13 @@
 //   layerName       the layer's name (default lambda-layer-basic-greeting)
 //   permissions     JSON list of { statementId, principal, organizationId? }
 //   retainOnDelete  keep the version in AWS when this stack lets it go
+//   bigLayerPath    a folder to publish as a second layer, "big", whose zip may be over 50 MB: it goes
+//                   through S3 staging (`npm run demo` makes one of random data)
+//   bigLayerName    that layer's name (default lambda-layer-basic-big)
+//   staging         JSON { bucket, prefix?, mode?, keepObject?, ... } for the big layer; without it, the
+//                   stack config pulumi-lambda-layer:stagingBucket applies
 import * as pulumi from "@pulumi/pulumi";
-import { LayerVersion, LayerPermission } from "pulumi-lambda-layer";
+import { LayerVersion, LayerPermission, LayerStaging } from "pulumi-lambda-layer";
 
 const config = new pulumi.Config();
 
@@ -23,3 +28,16 @@ const greeting = new LayerVersion("greeting", {
 export const layerVersionArn = greeting.arn;
 export const version = greeting.version;
 export const codeSha256 = greeting.codeSha256;
+
+const bigLayerPath = config.get("bigLayerPath");
+const big =
+    bigLayerPath === undefined
+        ? undefined
+        : new LayerVersion("big", {
+              layerName: config.get("bigLayerName") ?? "lambda-layer-basic-big",
+              description: "A layer over the 50 MB direct-upload limit, published through S3",
+              source: { path: bigLayerPath },
+              staging: config.getObject<LayerStaging>("staging"),
+          });
+
+export const bigCodeSha256 = big?.codeSha256;

@@ -57,7 +57,7 @@ const ADVICE: Record<string, string> = {
     CodeStorageExceededException:
         "the account's Lambda code storage (75 GB by default) is full: delete old layer versions or functions, or ask AWS to raise the quota",
     RequestEntityTooLargeException:
-        "the zip is over the 50 MB direct-upload limit: upload it to S3 and use the `s3` input instead",
+        "the zip is over the direct-upload limit: set the `staging` input (or the stack config pulumi-lambda-layer:stagingBucket) so that it goes through S3",
     TooManyRequestsException:
         "the API kept throttling after every retry: raise AWS_MAX_ATTEMPTS or run with fewer parallel operations (`pulumi up --parallel`)",
     ServiceException: "AWS had an internal error after every retry: run the command again",

@@ -6,19 +6,22 @@ import * as path from "node:path";
 import type { InputFailure, LayerVersionInputs } from "../types";
 import { computeSourceHash } from "./contentDigests";
 import { SourceError } from "../listing/sourceError";
+import type { SourceFile } from "../listing/sourceFiles";
 import { inspectZipFile } from "../zip/zipFileCheck";
-import { DIRECT_UPLOAD_MAX_ZIP_BYTES, UNZIPPED_MAX_BYTES } from "../rules/limits";
-import { measuredZipSize, zipSizeBound } from "../zip/zipSize";
+import { UNZIPPED_MAX_BYTES } from "../rules/limits";
 
 /** Either the content's hex sha256 fingerprint or why the content cannot be published. */
 export type ContentVerdict = { sourceHash: string } | { failure: InputFailure };
 
-/** Hashes `source` or `zipFile` (relative paths resolve against `baseDir`) and applies the size limits. */
+/**
+ * Hashes `source` or `zipFile` (relative paths resolve against `baseDir`) and applies the unzipped size
+ * limit. Never zips: whether the zip fits a direct upload is decided in create, which knows the staging.
+ */
 export async function hashContent(inputs: LayerVersionInputs, baseDir: string): Promise<ContentVerdict> {
     try {
         return inputs.zipFile
             ? await checkZipFile(path.resolve(baseDir, inputs.zipFile))
-            : await checkSourceTree(inputs, baseDir);
+            : { sourceHash: (await computeSourceHash(inputs.source!, baseDir, refuseOverUnzippedLimit)).sourceHash };
     } catch (error) {
         if (error instanceof SourceError) {
             return { failure: { property: error.property, reason: error.message } };
@@ -32,21 +35,13 @@ async function checkZipFile(zipPath: string): Promise<ContentVerdict> {
     return { sourceHash: (await inspectZipFile(zipPath)).sha256Hex };
 }
 
-async function checkSourceTree(inputs: LayerVersionInputs, baseDir: string): Promise<ContentVerdict> {
-    const { sourceHash, files } = await computeSourceHash(inputs.source!, baseDir);
+/** Refuses, from the stat sizes alone, a tree whose content AWS would refuse unzipped. */
+function refuseOverUnzippedLimit(files: readonly SourceFile[]): void {
     const unzippedBytes = files.reduce((total, file) => total + file.size, 0);
     if (unzippedBytes > UNZIPPED_MAX_BYTES) {
-        const reason = `source.path holds ${unzippedBytes} bytes in ${files.length} files; AWS allows at most ${UNZIPPED_MAX_BYTES} bytes unzipped per layer`;
-        return { failure: { property: "source.path", reason } };
+        throw new SourceError(
+            "source.path",
+            `source.path holds ${unzippedBytes} bytes in ${files.length} files; AWS allows at most ${UNZIPPED_MAX_BYTES} bytes unzipped per layer`,
+        );
     }
-    if (zipSizeBound(files) > DIRECT_UPLOAD_MAX_ZIP_BYTES) {
-        const zipBytes = await measuredZipSize(files, sourceHash);
-        if (zipBytes > DIRECT_UPLOAD_MAX_ZIP_BYTES) {
-            const reason =
-                `source.path zips to ${zipBytes} bytes; a zip sent directly to the Lambda API may be at most ` +
-                `${DIRECT_UPLOAD_MAX_ZIP_BYTES} bytes (50 MB): upload the zip to S3 and use the \`s3\` input`;
-            return { failure: { property: "source.path", reason } };
-        }
-    }
-    return { sourceHash };
 }

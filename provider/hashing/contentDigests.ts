@@ -60,11 +60,21 @@ const WORKER_START_MICROS = 40_000;
 const HELPER_AFTER_ENTRIES = 4_000;
 
 /**
+ * Judges the listed files by their stat sizes before any content is read; throws SourceError to refuse
+ * them. A big tree with nothing cached is stat'ed as it is read, so there it runs after the reads.
+ */
+export type SizeGuard = (files: readonly SourceFile[]) => void;
+
+/**
  * Lists and fingerprints `source` (its path resolved against `baseDir`). Asynchronous in signature only,
  * so that callers need not change if reading moves off this thread entirely. Throws SourceError for
- * content that cannot be packaged.
+ * content that cannot be packaged, or that `guard` refuses.
  */
-export async function computeSourceHash(source: LayerSource, baseDir: string): Promise<SourceHashResult> {
+export async function computeSourceHash(
+    source: LayerSource,
+    baseDir: string,
+    guard: SizeGuard = () => undefined,
+): Promise<SourceHashResult> {
     // Taken before any stat: a file modified after this moment is not trusted from the cache (hashCache.ts).
     const observedAtNs = BigInt(Date.now()) * 1_000_000n;
     const helper = new HelperThread(os.availableParallelism());
@@ -75,8 +85,8 @@ export async function computeSourceHash(source: LayerSource, baseDir: string): P
             helper.start(); // a big tree, as far as the cache knows: the helper starts while the listing is checked
         }
         const tree =
-            readKeptListing(source, baseDir, cache, helper) ??
-            readNewListing(source, baseDir, cache, helper, cacheFile !== undefined);
+            readKeptListing(source, baseDir, cache, helper, guard) ??
+            readNewListing(source, baseDir, cache, helper, cacheFile !== undefined, guard);
         const { files, statRows, digests, filesRead } = tree.content;
         const sourceHash = hashSourceFiles(
             files,
@@ -121,6 +131,7 @@ function readKeptListing(
     baseDir: string,
     cache: DigestCache,
     helper: HelperThread,
+    guard: SizeGuard,
 ): ReadTree | undefined {
     const files = reusableListing(source, baseDir, cache);
     if (files === undefined) {
@@ -130,7 +141,7 @@ function readKeptListing(
     try {
         return {
             relativePaths,
-            content: readContent(files, relativePaths, cache, helper),
+            content: readContent(files, relativePaths, cache, helper, guard),
             reused: true,
             listingToKeep: () => cache.listing,
         };
@@ -149,6 +160,7 @@ function readNewListing(
     cache: DigestCache,
     helper: HelperThread,
     keep: boolean,
+    guard: SizeGuard,
 ): ReadTree {
     const listing = listSourceTree(
         source,
@@ -159,7 +171,7 @@ function readNewListing(
     const dependencies = keep ? listing.dependencies() : undefined;
     const relativePaths = files.map((file) => file.relativePath);
     const takeFolderRows = dependencies ? offerFolderStats(dependencies.directories, helper) : undefined;
-    const content = readContent(files, relativePaths, cache, helper);
+    const content = readContent(files, relativePaths, cache, helper, guard);
     return {
         relativePaths,
         content,
@@ -174,10 +186,14 @@ function readContent(
     relativePaths: readonly string[],
     cache: DigestCache,
     helper: HelperThread,
+    guard: SizeGuard,
 ): ListedContent {
-    return cache.count === 0 && files.length >= HELPER_AFTER_ENTRIES
-        ? readAll(files, helper)
-        : readChanged(files, relativePaths, cache, helper);
+    if (cache.count === 0 && files.length >= HELPER_AFTER_ENTRIES) {
+        const content = readAll(files, helper);
+        guard(content.files);
+        return content;
+    }
+    return readChanged(files, relativePaths, cache, helper, guard);
 }
 
 /** The files of a listing with their stats and content digests. */
@@ -216,9 +232,11 @@ function readChanged(
     relativePaths: readonly string[],
     cache: DigestCache,
     helper: HelperThread,
+    guard: SizeGuard,
 ): ListedContent {
     const stats = statShared(listed, helper);
     const files = sourceFilesOf(listed, stats);
+    guard(files);
     const digests = sharedDigests(listed.length);
     const cached = takeCachedDigests(cache, { relativePaths, statRows: stats.rows }, digests);
     const unread = files.flatMap((_, index) => (cached[index] === 1 ? [] : [index]));

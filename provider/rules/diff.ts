@@ -8,6 +8,7 @@ import { samePermissions } from "./policy";
 import { LayerS3Content, LayerVersionInputs, LayerVersionOutputs } from "../types";
 import { containsUnknown } from "./unknowns";
 import { regionOfLayerVersionArn } from "./layerVersionRef";
+import { sameStaging } from "./staging";
 
 /** The answer Pulumi's dynamic provider host expects from `diff`. */
 export interface LayerVersionDiff {
@@ -70,10 +71,14 @@ const REPLACE_RULES: Record<string, Same> = {
     region: sameRegion,
 };
 
-/** Properties that change in place: the version's policy, and whether delete keeps the version. */
+/**
+ * Properties that change in place: the version's policy, whether delete keeps the version, and how the
+ * zip travels (staging is not content).
+ */
 const UPDATE_RULES: Record<string, Same> = {
     permissions: (olds, news) => samePermissions(olds.permissions, news.permissions),
     retainOnDelete: (olds, news) => Boolean(olds.retainOnDelete) === Boolean(news.retainOnDelete),
+    staging: (olds, news) => sameStaging(olds.staging, news.staging),
 };
 
 /** The properties that changed. A property holding an unknown value (preview) counts as changed, as in Pulumi. */

@@ -7,6 +7,7 @@ import { stripUndefined } from "./outputs";
 import { InputFailure, LayerVersionInputs } from "../types";
 import { isUnknown } from "./unknowns";
 import { canonicalPrefix, DEFAULT_INCLUDE, prefixFailure } from "./entryNames";
+import { stagingFailures } from "./staging";
 import { closestName } from "./suggestions";
 
 /** Judges one value found at `path`; returns nothing when it is fine. */
@@ -336,6 +337,7 @@ const INPUTS: Record<string, Field> = {
             expected: "an AWS region code such as us-east-1 or us-gov-west-1",
         }),
     },
+    staging: { check: stagingFailures },
 };
 
 /** Exactly one of `source`, `zipFile`, `s3` says where the content comes from. */
@@ -397,6 +399,7 @@ export function normalizeInputs(news: Record<string, unknown>): LayerVersionInpu
         ...inputs,
         source: normalizeSource(inputs.source),
         permissions: normalizePermissions(inputs.permissions),
+        staging: isPlainObject(inputs.staging) ? presentOnly(inputs.staging) : inputs.staging,
     };
     return stripUndefined(normalized) as unknown as LayerVersionInputs;
 }

@@ -250,7 +250,7 @@ describe("emulator: errors as @aws-sdk/client-lambda raises them", () => {
             expect(error.message).to.equal("Unzipped size must be smaller than 262144000 bytes");
         });
 
-        it("for S3 content, saying the emulator does not support it", async () => {
+        it("for S3 content in a bucket that does not exist, with the words of Lambda's GetObject error", async () => {
             const error = await rejectionOf(
                 lambda.send(
                     new PublishLayerVersionCommand({
@@ -260,7 +260,9 @@ describe("emulator: errors as @aws-sdk/client-lambda raises them", () => {
                 ),
             );
             expectError(error, InvalidParameterValueException, 400);
-            expect(error.message).to.contain("S3 content (S3Bucket/S3Key) is not supported by the emulator");
+            expect(error.message).to.equal(
+                "Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: The specified bucket does not exist",
+            );
         });
 
         it("for content without a ZipFile", async () => {

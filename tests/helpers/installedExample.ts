@@ -41,6 +41,7 @@ export function useInstalledExample(
                 AWS_SECRET_ACCESS_KEY: "t",
                 ...options.env,
                 AWS_ENDPOINT_URL_LAMBDA: fixture.emulator.endpoint,
+                AWS_ENDPOINT_URL_S3: fixture.emulator.endpoint,
                 AWS_REGION: region,
             },
             project: options.project,

@@ -9,9 +9,17 @@ import type { AddressInfo } from "node:net";
 /**
  * What to do with one request: `forward` it; `hold` it without ever answering; `deliver-unanswered`:
  * pass it on, then leave the client without an answer; `lose-answer`: pass it on, then answer the
- * client with a 500 ServiceException instead of the real answer.
+ * client with a 500 ServiceException instead of the real answer; a {@link CannedAnswer}: answer it
+ * so, without passing it on (a refusal the emulator cannot make, such as an IAM or KMS denial).
  */
-export type Interception = "forward" | "hold" | "deliver-unanswered" | "lose-answer";
+export type Interception = "forward" | "hold" | "deliver-unanswered" | "lose-answer" | CannedAnswer;
+
+/** An answer the proxy gives in place of the target's. */
+export interface CannedAnswer {
+    status: number;
+    headers: Record<string, string>;
+    body: string;
+}
 
 /** Decides per request; may do things first (kill the client, say) and resolves when they are done. */
 export type Interceptor = (request: { method: string; path: string }) => Promise<Interception> | Interception;
@@ -27,6 +35,11 @@ export async function startInterceptingProxy(target: string, intercept: Intercep
         const body = await readAll(request);
         const interception = await intercept({ method: request.method ?? "GET", path: request.url ?? "/" });
         if (interception === "hold") return;
+        if (typeof interception === "object") {
+            response.writeHead(interception.status, interception.headers);
+            response.end(interception.body);
+            return;
+        }
         const answer = forward(target, request, body);
         if (interception === "deliver-unanswered") {
             await answer;

@@ -247,11 +247,14 @@ async function publishInChildProcess(
         (async () => {
             const checked = await provider.check({}, { layerName: ${JSON.stringify(layerName)}, source: { path: ${JSON.stringify(dir)} } });
             const created = await provider.create(checked.inputs);
-            process.stdout.write(JSON.stringify(created.outs));
+            process.stdout.write("\\n" + JSON.stringify(created.outs));
         })().catch((error) => { console.error(error); process.exit(1); });`;
     return new Promise((resolve, reject) => {
         execFile(process.execPath, ["-e", script], { env: { ...process.env, ...settings } }, (error, stdout, stderr) =>
-            error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout)),
+            // The outputs are the last line; the provider's progress lines come before it.
+            error
+                ? reject(new Error(`${error.message}\n${stderr}`))
+                : resolve(JSON.parse(stdout.trim().split("\n").pop()!)),
         );
     });
 }

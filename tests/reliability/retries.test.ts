@@ -106,20 +106,23 @@ describe("reliability: the SDK's retry strategy, configured by the standard AWS 
         }
     });
 
-    it("says to use S3 when the API answers 413 for a zip over the direct-upload limit", async () => {
+    it("refuses in create, before any API call, a zip over the direct-upload limit when no staging bucket is set", async () => {
         const test = await emulatorForTest();
         const dir = tempDir("too-big");
         try {
-            // check refuses such a zip (see badInput.test.ts); create is called directly to meet the API's own answer.
             const zipPath = path.join(dir, "layer.zip");
             fs.writeFileSync(zipPath, Buffer.alloc(52_428_801, 1));
+            test.emulator.resetRequestCounts();
             const failure = await failureOf(
                 provider.create({ layerName: "too-big", zipFile: zipPath } as LayerVersionInputs),
             );
             expect(failure.message).to.match(
-                /^layer "too-big": PublishLayerVersion failed: RequestEntityTooLargeException \(request id [\w-]+, HTTP 413\)/,
+                /^layer "too-big": the zip is 52428801 bytes, over the 52363264-byte limit/,
             );
-            expect(failure.message).to.include("upload it to S3 and use the `s3` input instead");
+            expect(failure.message).to.include("`staging`");
+            expect(failure.message).to.include("pulumi-lambda-layer:stagingBucket");
+            expect(failure.message).to.include("nothing was uploaded or published");
+            expect(test.emulator.requestCounts()).to.deep.equal({});
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
             await test.stop();

@@ -50,6 +50,23 @@ describe("layer manifest", () => {
         expect(layers.a.description).to.equal("own");
     });
 
+    it("gives every layer the defaults' staging, validated like the input, and lets a layer set its own", () => {
+        const text =
+            "defaults: { staging: { bucket: deploy-artifacts, prefix: layers/ } }\n" +
+            "layers:\n  a: { layerName: a, zipFile: a.zip }\n" +
+            "  b: { layerName: b, zipFile: b.zip, staging: { bucket: other-bucket, mode: always } }\n";
+        const layers = parseLayerManifest(text, "layers.yaml", DIRS);
+        expect(layers.a.staging).to.deep.equal({ bucket: "deploy-artifacts", prefix: "layers/" });
+        expect(layers.b.staging).to.deep.equal({ bucket: "other-bucket", mode: "always" });
+        const validate = new Ajv({ allErrors: true }).compile(SCHEMA);
+        expect(validate(parseYaml(text)), JSON.stringify(validate.errors)).to.equal(true);
+        const bad = "defaults: { staging: { bucket: Bad_Bucket } }\nlayers:\n  a: { layerName: a, zipFile: a.zip }\n";
+        expect(parseError(bad)).to.match(
+            /layer "a":\n {2}staging\.bucket: staging\.bucket "Bad_Bucket" must hold only lowercase/,
+        );
+        expect(validate(parseYaml(bad))).to.equal(false);
+    });
+
     it("reads JSON as well as YAML", () => {
         const layers = parseLayerManifest(
             '{"layers": {"a": {"layerName": "a", "zipFile": "a.zip"}}}',

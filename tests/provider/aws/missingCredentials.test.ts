@@ -11,7 +11,13 @@ import { removeTempDirs, tempDir } from "../../helpers/fileTrees";
 
 const PROVIDER_MODULE = path.resolve(__dirname, "../../../provider");
 
-/** check + create of `dir` in a child process with exactly `env`; resolves with the error message create raised. */
+/** Marks the child's answer among the progress lines create prints. */
+const RESULT = "RESULT:";
+
+/**
+ * check + create of `dir` in a child process with exactly `env`; resolves with the error message create
+ * raised, or `created`.
+ */
 function createFails(dir: string, env: Record<string, string>): Promise<string> {
     const script = `
         const { LayerVersionProvider } = require(${JSON.stringify(PROVIDER_MODULE)});
@@ -19,11 +25,13 @@ function createFails(dir: string, env: Record<string, string>): Promise<string> 
         (async () => {
             const checked = await provider.check({}, { layerName: "no-credentials", source: { path: ${JSON.stringify(dir)} } });
             await provider.create(checked.inputs);
-            process.stdout.write("created");
-        })().catch((error) => process.stdout.write(error.message));`;
+            process.stdout.write(${JSON.stringify(RESULT)} + "created");
+        })().catch((error) => process.stdout.write(${JSON.stringify(RESULT)} + error.message));`;
     return new Promise((resolve, reject) => {
         execFile(process.execPath, ["-e", script], { env }, (error, stdout, stderr) =>
-            error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+            error
+                ? reject(new Error(`${error.message}\n${stderr}`))
+                : resolve(stdout.slice(stdout.lastIndexOf(RESULT) + RESULT.length)),
         );
     });
 }

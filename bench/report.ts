@@ -1,30 +1,57 @@
 /**
- * The bench's results, and how they are printed: one markdown table (it pastes into the README as it
+ * The bench's results, and how they are printed: one markdown table (it pastes into the docs as it
  * is), or the same as JSON.
  */
 import * as os from "node:os";
 import type { CorpusName } from "./corpus";
-import { megabytes, type StepName } from "./steps";
+import { megabytes } from "./steps";
 
-/** Runs of one measure, in milliseconds (or KiB), and their median. */
+/** Runs of one measure, in milliseconds, and their median. */
 export interface Figures {
     median: number;
     runs: number[];
 }
 
+/** One side of a step that ran. */
+export interface SideResult {
+    /** The figure compared: in-process time for a node child, wall clock for a shell command. */
+    ms: Figures;
+    wallMs: Figures;
+    /** Undefined when it could not be measured (no GNU time). */
+    peakRssKb?: number;
+}
+
 /** One step, ours beside the reference. */
 export interface StepResult {
     corpus: CorpusName;
-    step: StepName;
-    ours: { inProcessMs: Figures; wallMs: Figures; peakRssKb: number };
-    reference:
-        { name: string; command: string; wallMs: Figures; peakRssKb?: number } | { name: string; unavailable: string };
-    /** Median in-process time of ours over the median wall time of the reference. */
+    step: string;
+    /** Absent when the step did not run. */
+    ours?: SideResult;
+    /** Why the step did not run or did not finish: "skipped: ..." or "failed: ...". */
+    notRun?: string;
+    reference: { name: string; detail: string } & (SideResult | { unavailable: string });
+    /** Median of ours over median of the reference. */
     ratio?: number;
     target: { maxRatio: number; maxRssMb?: number };
-    /** Whether the ratio (and peak RSS) meet the target; absent without a reference. */
+    /** Whether the ratio (and peak RSS) meet the target; absent without both sides. */
     met?: boolean;
     notes: string[];
+}
+
+/**
+ * Ours against the reference: the ratio of the medians (to a thousandth) and whether it meets the
+ * target, peak RSS included when the target has one (an unmeasured RSS does not meet it). Pure.
+ */
+export function judge(
+    ours: SideResult,
+    reference: SideResult,
+    target: StepResult["target"],
+): { ratio: number; met: boolean } {
+    const ratio = Math.round((ours.ms.median / reference.ms.median) * 1000) / 1000;
+    const rssMet =
+        target.maxRssMb === undefined ||
+        (ours.peakRssKb !== undefined && (ours.peakRssKb * 1024) / 1e6 <= target.maxRssMb);
+    return { ratio, met: ratio <= target.maxRatio && rssMet };
 }
 
 /** Where it ran. */
@@ -65,7 +92,7 @@ export function loadAverage(): number[] {
     return os.loadavg().map((load) => Math.round(load * 100) / 100);
 }
 
-/** The report as text: machine, corpora, the table, and the reference commands. Pure. */
+/** The report as text: machine, corpora, the table, and the references in full. Pure. */
 export function formatReport(report: BenchReport): string {
     const { machine } = report;
     const lines = [
@@ -74,15 +101,15 @@ export function formatReport(report: BenchReport): string {
             (corpus) =>
                 `Corpus ${corpus.name}: ${corpus.files} files, ${megabytes(corpus.bytes)} (${corpus.description})`,
         ),
-        `Medians of ${report.runs} run${report.runs === 1 ? "" : "s"}, ours and the reference interleaved; ratio = ours in-process / reference wall; each run a new process, page cache warm; ours for zip = listSourceFiles + writeLayerZip.`,
+        `Medians of ${report.runs} run${report.runs === 1 ? "" : "s"}, ours and the references interleaved, each run a new process, page cache warm. ` +
+            "Ours is the provider's check or create, timed in its process; a node reference (the CDK) is timed around its call, a shell reference by its wall clock; ratio = ours / reference.",
         "",
         tableRow([
             "corpus",
             "step",
-            "ours in-process",
-            "ours wall",
+            "ours",
             "reference",
-            "reference wall",
+            "reference time",
             "ratio",
             "target",
             "met",
@@ -90,11 +117,11 @@ export function formatReport(report: BenchReport): string {
             "peak RSS reference",
             "notes",
         ]),
-        tableRow(Array(12).fill("---")),
+        tableRow(Array(11).fill("---")),
         ...report.steps.map((result) => tableRow(stepCells(result, report.rssUnavailable))),
         "",
         "References:",
-        ...uniqueCommands(report.steps).map((command) => `  ${command}`),
+        ...uniqueDetails(report.steps).map((detail) => `  ${detail}`),
     ];
     return `${lines.join("\n")}\n`;
 }
@@ -103,8 +130,7 @@ function stepCells(result: StepResult, rssUnavailable: string | undefined): stri
     const { ours, reference, target } = result;
     const targetText =
         `≤ ${target.maxRatio.toFixed(1)}x` + (target.maxRssMb === undefined ? "" : `, ≤ ${target.maxRssMb} MB`);
-    const referenceWall =
-        "unavailable" in reference ? `n/a (${reference.unavailable})` : duration(reference.wallMs.median);
+    const referenceTime = "unavailable" in reference ? `n/a (${reference.unavailable})` : duration(reference.ms.median);
     const referenceRss =
         "unavailable" in reference
             ? "n/a"
@@ -114,21 +140,20 @@ function stepCells(result: StepResult, rssUnavailable: string | undefined): stri
     return [
         result.corpus,
         result.step,
-        duration(ours.inProcessMs.median),
-        duration(ours.wallMs.median),
+        ours ? duration(ours.ms.median) : (result.notRun ?? "n/a"),
         reference.name,
-        referenceWall,
+        referenceTime,
         result.ratio === undefined ? "n/a" : `${result.ratio.toFixed(2)}x`,
         targetText,
-        result.met === undefined ? "n/a" : result.met ? "yes" : "**no**",
-        rss(ours.peakRssKb),
+        result.met === undefined ? "n/a" : result.met ? "met" : "**missed**",
+        ours?.peakRssKb === undefined ? "n/a" : rss(ours.peakRssKb),
         referenceRss,
         result.notes.join("; "),
     ];
 }
 
-function uniqueCommands(steps: readonly StepResult[]): string[] {
-    return [...new Set(steps.flatMap((step) => ("command" in step.reference ? [step.reference.command] : [])))];
+function uniqueDetails(steps: readonly StepResult[]): string[] {
+    return [...new Set(steps.map((step) => `${step.reference.name}: ${step.reference.detail}`))];
 }
 
 function tableRow(cells: readonly string[]): string {

@@ -1,21 +1,32 @@
 /**
- * `npm run bench`: issue #7's figures. Builds (or reuses) the corpora, runs every step N times with
- * ours and the reference interleaved (reference, ours, reference, ours, ...), each run in a new
+ * `npm run bench`: builds (or reuses) the corpora, starts the emulator, runs every step N times with
+ * ours and the references interleaved (run 1 of every step, then run 2, ...), each run in a new
  * process, and prints one table of medians and ratios (or JSON with `--json`).
  *
  *   node dist/bench/run.js [--runs N] [--json] [--fresh] [--corpus node_modules|random|all]
  *
- * Needs npm (registry access the first time), find, xargs, openssl and zip for the references, and
- * GNU time (/usr/bin/time, Debian package `time`) for their peak RSS; what is missing is said in the table.
+ * Needs npm (registry access, or npm's cache, the first time), find, xargs, openssl, zip and the AWS
+ * CLI for the references, aws-cdk-lib (a devDependency) for the CDK's fingerprint, and GNU time
+ * (/usr/bin/time, Debian package `time`) for the references' peak RSS; what is missing is said in the table.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { CORPUS_NAMES, prepareCorpus, type Corpus, type CorpusName } from "./corpus";
+import { createBucket, startBenchEmulator, type BenchEmulator } from "./emulator";
 import { GNU_TIME, isInstalled, median, timeChild, timeShell, type ChildSample, type Sample } from "./measure";
-import { describeMachine, formatReport, loadAverage, type BenchReport, type Figures, type StepResult } from "./report";
-import { stepsFor, type Step, type Tools } from "./steps";
+import {
+    describeMachine,
+    formatReport,
+    judge,
+    loadAverage,
+    type BenchReport,
+    type Figures,
+    type SideResult,
+    type StepResult,
+} from "./report";
+import { shellQuote, STAGING_BUCKET, stepsFor, type Step, type Tools } from "./steps";
 
 interface Options {
     runs: number;
@@ -28,7 +39,7 @@ function parseOptions(argv: string[]): Options {
     const { values } = parseArgs({
         args: argv,
         options: {
-            runs: { type: "string", default: "5" },
+            runs: { type: "string", default: "3" },
             json: { type: "boolean", default: false },
             fresh: { type: "boolean", default: false },
             corpus: { type: "string", default: "all" },
@@ -55,18 +66,23 @@ function parseOptions(argv: string[]): Options {
 async function main(): Promise<void> {
     const options = parseOptions(process.argv.slice(2));
     const machine = describeMachine();
-    const tools: Tools = { openssl: isInstalled("openssl"), zip: isInstalled("zip") };
     const gnuTime = isInstalled(GNU_TIME);
     const corpora = options.corpora.map((name) => prepareCorpus(name, options.fresh));
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-lambda-layer-bench-run-"));
+    let emulator: BenchEmulator | undefined;
     try {
-        const rssFile = gnuTime ? path.join(scratch, "rss") : undefined;
+        emulator = await startBenchEmulator(scratch);
+        const tools: Tools = {
+            openssl: isInstalled("openssl"),
+            zip: isInstalled("zip"),
+            aws: isInstalled("aws"),
+            cdk: canLoad("aws-cdk-lib"),
+            rssFile: gnuTime ? path.join(scratch, "rss") : undefined,
+        };
+        tools.stagingUnavailable = stagingProblem(tools, emulator, scratch);
         const steps: StepResult[] = [];
         for (const corpus of corpora) {
-            warmPageCache(corpus);
-            for (const step of stepsFor(corpus, scratch, tools)) {
-                steps.push(runStep(step, options.runs, rssFile));
-            }
+            steps.push(...runCorpus(corpus, stepsFor(corpus, scratch, tools, emulator), options.runs));
         }
         const report: BenchReport = {
             machine,
@@ -84,60 +100,131 @@ async function main(): Promise<void> {
         };
         process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
     } finally {
+        emulator?.stop();
         fs.rmSync(scratch, { recursive: true, force: true });
     }
 }
 
-/** The issue's figures are on a warm page cache: read the whole tree once, untimed. */
-function warmPageCache(corpus: Corpus): void {
-    progress(`warming the page cache with ${corpus.name}`);
-    timeChild({ step: "hash", root: corpus.root }, { PULUMI_LAMBDA_LAYER_CACHE: "off" });
+function canLoad(moduleName: string): boolean {
+    try {
+        require.resolve(moduleName);
+        return true;
+    } catch {
+        return false;
+    }
 }
 
-/** Runs `step` `runs` times, reference then ours each time, and sums it up. */
-function runStep(step: Step, runs: number, rssFile: string | undefined): StepResult {
-    step.prepare();
-    const references: Sample[] = [];
-    const ours: ChildSample[] = [];
-    for (let run = 1; run <= runs; run++) {
-        if (typeof step.reference === "function") {
-            references.push(timeShell(step.reference(run), rssFile));
-        }
-        const { request, env } = step.ours(run);
-        ours.push(timeChild(request, env));
-        progress(
-            `${step.corpus.name} ${step.name} run ${run}/${runs}: ${sampleText(references[run - 1], ours[run - 1])}`,
-        );
+/**
+ * Why publishing through S3 staging cannot be measured, or `undefined` when it can: it needs the AWS
+ * CLI (which makes the bucket), an emulator that serves S3, and a provider that takes `staging`.
+ */
+function stagingProblem(tools: Tools, emulator: BenchEmulator, scratch: string): string | undefined {
+    if (!tools.aws) {
+        return "the AWS CLI (aws) is not installed";
     }
-    return summarize(step, references, ours);
+    const bucketProblem = createBucket(STAGING_BUCKET, emulator);
+    if (bucketProblem !== undefined) {
+        return bucketProblem;
+    }
+    const tree = path.join(scratch, "staging-probe");
+    fs.mkdirSync(tree);
+    fs.writeFileSync(path.join(tree, "probe.txt"), "probe\n");
+    const inputs = { layerName: "bench-probe", source: { path: tree }, staging: { bucket: STAGING_BUCKET } };
+    try {
+        timeChild({ step: "check", inputs, olds: {} }, { PULUMI_LAMBDA_LAYER_CACHE: "off" });
+        return undefined;
+    } catch (error) {
+        const said = /check failed: (.*)/.exec((error as Error).message)?.[1] ?? (error as Error).message;
+        return `the provider's check refuses the staging input (${said})`;
+    }
+}
+
+/** What was taken of one step: its samples, or why it stopped. */
+interface Taken {
+    references: Sample[];
+    ours: ChildSample[];
+    notRun?: string;
+}
+
+/**
+ * Runs the steps of one corpus interleaved: run 1 of each step (reference, then ours), run 2, ... A step
+ * that fails stops there and says why in its row; the others go on.
+ */
+function runCorpus(corpus: Corpus, steps: Step[], runs: number): StepResult[] {
+    warmPageCache(corpus);
+    const taken = new Map<Step, Taken>(steps.map((step) => [step, { references: [], ours: [] }]));
+    const attempt = (step: Step, action: () => void) => {
+        try {
+            action();
+        } catch (error) {
+            taken.get(step)!.notRun = `failed: ${(error as Error).message.split("\n")[0]}`;
+            progress(`${corpus.name} ${step.name} failed: ${(error as Error).message}`);
+        }
+    };
+    for (const step of steps) {
+        if (typeof step.ours !== "function") {
+            taken.get(step)!.notRun = `skipped: ${step.ours.skipped}`;
+        } else {
+            attempt(step, () => step.prepare());
+        }
+    }
+    for (let run = 1; run <= runs; run++) {
+        for (const step of steps.filter((candidate) => taken.get(candidate)!.notRun === undefined)) {
+            attempt(step, () => {
+                const { references, ours } = taken.get(step)!;
+                const reference = typeof step.reference === "function" ? step.reference(run) : undefined;
+                const sample = (step.ours as (run: number) => ChildSample)(run);
+                if (reference) {
+                    references.push(reference);
+                }
+                ours.push(sample);
+                const referenceText = reference ? `reference ${Math.round(reference.ms)} ms, ` : "";
+                progress(
+                    `${corpus.name} ${step.name} run ${run}/${runs}: ${referenceText}ours ${Math.round(sample.ms)} ms`,
+                );
+            });
+        }
+    }
+    return steps.map((step) => summarize(step, taken.get(step)!));
+}
+
+/** Reads the whole tree once, untimed: every figure is on a warm page cache. */
+function warmPageCache(corpus: Corpus): void {
+    progress(`warming the page cache with ${corpus.name}`);
+    timeShell(`find -L ${shellQuote(corpus.root)} -type f -print0 | xargs -0 cat >/dev/null`, {});
 }
 
 /** Medians, peaks, the ratio and whether the target is met. */
-function summarize(step: Step, references: readonly Sample[], ours: readonly ChildSample[]): StepResult {
-    const replies = ours.map((sample) => sample.reply);
-    const oursResult = {
-        inProcessMs: figures(replies.map((reply) => reply.inProcessMs)),
-        wallMs: figures(ours.map((sample) => sample.wallMs)),
-        peakRssKb: Math.max(...replies.map((reply) => reply.maxRssKb)),
-    };
-    const common = {
-        corpus: step.corpus.name,
-        step: step.name,
-        ours: oursResult,
-        target: { maxRatio: step.targetRatio, maxRssMb: step.targetRssMb },
-        notes: step.notes(replies),
-    };
-    if (typeof step.reference !== "function") {
-        return { ...common, reference: { name: step.referenceName, unavailable: step.reference.unavailable } };
+function summarize(step: Step, taken: Taken): StepResult {
+    const reference = { name: step.referenceName, detail: step.referenceDetail };
+    const target = { maxRatio: step.targetRatio, maxRssMb: step.targetRssMb };
+    const common = { corpus: step.corpus.name, step: step.name, target };
+    const unavailable = typeof step.reference === "function" ? undefined : step.reference;
+    if (taken.notRun !== undefined) {
+        const referenceSide = unavailable ?? { unavailable: "not run" };
+        return { ...common, notRun: taken.notRun, reference: { ...reference, ...referenceSide }, notes: [] };
     }
-    const wallMs = figures(references.map((sample) => sample.wallMs));
-    const ratio = Math.round((oursResult.inProcessMs.median / wallMs.median) * 1000) / 1000;
-    const rssMet = step.targetRssMb === undefined || (oursResult.peakRssKb * 1024) / 1e6 <= step.targetRssMb;
+    const ours = side(taken.ours);
+    const notes = step.notes(taken.ours);
+    if (unavailable !== undefined) {
+        return { ...common, ours, reference: { ...reference, ...unavailable }, notes };
+    }
+    const referenceSide = side(taken.references);
     return {
         ...common,
-        reference: { name: step.referenceName, command: step.reference(1), wallMs, peakRssKb: peak(references) },
-        ratio,
-        met: ratio <= step.targetRatio && rssMet,
+        ours,
+        reference: { ...reference, ...referenceSide },
+        ...judge(ours, referenceSide, target),
+        notes,
+    };
+}
+
+function side(samples: readonly Sample[]): SideResult {
+    const measured = samples.flatMap((sample) => (sample.maxRssKb === undefined ? [] : [sample.maxRssKb]));
+    return {
+        ms: figures(samples.map((sample) => sample.ms)),
+        wallMs: figures(samples.map((sample) => sample.wallMs)),
+        peakRssKb: measured.length > 0 ? Math.max(...measured) : undefined,
     };
 }
 
@@ -145,17 +232,6 @@ function summarize(step: Step, references: readonly Sample[], ours: readonly Chi
 function figures(runs: number[]): Figures {
     const tenth = (value: number) => Math.round(value * 10) / 10;
     return { median: tenth(median(runs)), runs: runs.map(tenth) };
-}
-
-/** The largest peak RSS of the runs, or `undefined` when it was not measured. */
-function peak(samples: readonly Sample[]): number | undefined {
-    const measured = samples.flatMap((sample) => (sample.maxRssKb === undefined ? [] : [sample.maxRssKb]));
-    return measured.length > 0 ? Math.max(...measured) : undefined;
-}
-
-function sampleText(reference: Sample | undefined, ours: ChildSample): string {
-    const referenceText = reference ? `reference ${Math.round(reference.wallMs)} ms, ` : "";
-    return `${referenceText}ours ${Math.round(ours.reply.inProcessMs)} ms in-process, ${Math.round(ours.wallMs)} ms wall`;
 }
 
 /** Progress goes to stderr, so that `--json` output on stdout stays clean. */

@@ -9,6 +9,8 @@ export {
     InstalledProgram,
     InstallPackedProgramOptions,
     installPackedProgram,
+    installProgram,
+    InstallProgramOptions,
     PULUMI_VERSION_VARIABLE,
 } from "./installedProgram";
 export { PropertyMap, SECRET_SIG, SIG_KEY, stripSecrets, UNKNOWN, wrapSecret } from "./properties";

@@ -1,8 +1,8 @@
 /**
  * Builds a Pulumi program directory the way a user's looks: the package under test installed from its
  * packed tarball (`npm pack`, so only what `files` ships is there and `require()`s resolve as for users),
- * next to an installed @pulumi/pulumi. Slow-ish (npm, about 10 s here): do it once per test file, in a
- * `before` hook.
+ * next to an installed @pulumi/pulumi; or, with `installProgram`, whatever npm specs a user would give
+ * (a git URL, say). Slow-ish (npm, about 10 s here): do it once per test file, in a `before` hook.
  *
  * Why @pulumi/pulumi is installed and not symlinked to the repository's copy (which takes 3 s instead):
  * the SDK's closure serializer maps a captured module's file to the `exports` subpath of its package by
@@ -22,8 +22,7 @@ export interface InstallPackedProgramOptions {
     packageDir: string;
     /**
      * The program: a map of relative path -> file text, or a directory to copy (without its
-     * `node_modules`, `package.json` and `package-lock.json`). The program's package.json is always the
-     * harness's own, whose dependencies are the tarball and @pulumi/pulumi.
+     * `node_modules` and `package-lock.json`).
      */
     programFiles: Record<string, string> | string;
     /**
@@ -32,14 +31,30 @@ export interface InstallPackedProgramOptions {
      * allows), otherwise the version `packageDir` resolves, its dev install.
      */
     pulumiVersion?: string;
+    /**
+     * Keep the copied directory's own package.json, as a user's program has it: its dependency on the
+     * packed package is pointed at the tarball and @pulumi/pulumi is pinned to `pulumiVersion`; every
+     * other dependency (TypeScript, say) is installed as written.
+     * @default false: the program's package.json is the harness's own, whose dependencies are the
+     * tarball and @pulumi/pulumi
+     */
+    keepManifest?: boolean;
+}
+
+/** Options of `installProgram`. */
+export interface InstallProgramOptions {
+    /** What `npm install` is given: tarball paths, `git+file://` URLs, `name@version` specs. */
+    packages: string[];
+    /** The program: a map of relative path -> file text, or a directory to copy (as in installPackedProgram). */
+    programFiles: Record<string, string> | string;
 }
 
 /** A program directory with the packed package installed. */
 export interface InstalledProgram {
     /** The program directory: pass it to captureResources and startProviderHost. */
     dir: string;
-    /** The packed tarball that was installed. */
-    tarball: string;
+    /** The packed tarball that was installed (installPackedProgram only). */
+    tarball?: string;
     /** How long `npm pack` and `npm install` took, for the record (not for assertions). */
     timings: { packMs: number; installMs: number };
     /** Removes the program directory and the tarball. */
@@ -68,10 +83,15 @@ export async function installPackedProgram(options: InstallPackedProgramOptions)
         const tarball = await pack(options.packageDir, root);
         const packMs = Date.now() - packStart;
         const dir = path.join(root, "program");
-        await writeProgram(dir, options.programFiles);
         const installStart = Date.now();
-        const installArgs = ["--prefer-offline", "--no-audit", "--no-fund", tarball, `@pulumi/pulumi@${pulumiVersion}`];
-        await npm(dir, ["install", ...installArgs]);
+        if (options.keepManifest && typeof options.programFiles === "string") {
+            await writeProgram(dir, options.programFiles, { keepManifest: true });
+            await pointManifestAt(dir, options.packageDir, tarball, pulumiVersion);
+            await npm(dir, ["install", ...NPM_INSTALL_FLAGS]);
+        } else {
+            await writeProgram(dir, options.programFiles);
+            await npm(dir, ["install", ...NPM_INSTALL_FLAGS, tarball, `@pulumi/pulumi@${pulumiVersion}`]);
+        }
         const installed = resolvePulumiVersion(dir);
         if (installed !== pulumiVersion) {
             throw new Error(`asked for @pulumi/pulumi ${pulumiVersion}, npm installed ${installed} in ${dir}`);
@@ -83,6 +103,45 @@ export async function installPackedProgram(options: InstallPackedProgramOptions)
     }
 }
 
+/**
+ * Writes the program into a new temp directory and installs `packages` there, as a user would with
+ * `npm install <packages>`: a git URL's package is cloned and built by npm (its `prepare` script).
+ *
+ * @throws (rejects) with npm's output when installing fails
+ */
+export async function installProgram(options: InstallProgramOptions): Promise<InstalledProgram> {
+    const root = await fs.promises.mkdtemp(path.join(os.tmpdir(), "engine-program-"));
+    const cleanup = (): Promise<void> => fs.promises.rm(root, { recursive: true, force: true });
+    try {
+        const dir = path.join(root, "program");
+        await writeProgram(dir, options.programFiles);
+        const installStart = Date.now();
+        await npm(dir, ["install", ...NPM_INSTALL_FLAGS, ...options.packages]);
+        return { dir, timings: { packMs: 0, installMs: Date.now() - installStart }, cleanup };
+    } catch (error) {
+        await cleanup();
+        throw error;
+    }
+}
+
+/** From the npm cache where it can (no registry round trip for what is cached), and quietly. */
+const NPM_INSTALL_FLAGS = ["--prefer-offline", "--no-audit", "--no-fund"];
+
+/** Points the program's dependency on the packed package at `tarball`, and pins @pulumi/pulumi. */
+async function pointManifestAt(dir: string, packageDir: string, tarball: string, pulumiVersion: string): Promise<void> {
+    const manifestPath = path.join(dir, "package.json");
+    const manifest = JSON.parse(await fs.promises.readFile(manifestPath, "utf8"));
+    const packageName: string = JSON.parse(
+        await fs.promises.readFile(path.join(packageDir, "package.json"), "utf8"),
+    ).name;
+    manifest.dependencies = {
+        ...manifest.dependencies,
+        [packageName]: `file:${tarball}`,
+        "@pulumi/pulumi": pulumiVersion,
+    };
+    await fs.promises.writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
 async function pack(packageDir: string, destination: string): Promise<string> {
     const output = await npm(packageDir, ["pack", "--json", "--ignore-scripts", "--pack-destination", destination]);
     const packed: { filename: string }[] = JSON.parse(output);
@@ -92,10 +151,18 @@ async function pack(packageDir: string, destination: string): Promise<string> {
     return path.join(destination, path.basename(packed[0].filename));
 }
 
-async function writeProgram(dir: string, files: Record<string, string> | string): Promise<void> {
+async function writeProgram(
+    dir: string,
+    files: Record<string, string> | string,
+    options: { keepManifest?: boolean } = {},
+): Promise<void> {
     await fs.promises.mkdir(dir, { recursive: true });
     if (typeof files === "string") {
         await fs.promises.cp(files, dir, { recursive: true, filter: (source) => !isPackageState(files, source) });
+        if (options.keepManifest) {
+            await fs.promises.copyFile(path.join(files, "package.json"), path.join(dir, "package.json"));
+            return;
+        }
     } else {
         for (const [relativePath, text] of Object.entries(files)) {
             const target = path.join(dir, relativePath);

@@ -39,7 +39,9 @@ async function main(): Promise<void> {
         credentials: { accessKeyId: "demo", secretAccessKey: "demo" },
     });
     console.log(`Lambda layers emulator listening on ${emulator.endpoint} (data in ${dataDir})`);
-    console.log("Installing examples/basic with this package packed as a user gets it (npm pack + npm install)...");
+    console.log(
+        "Installing examples/basic with this package packed as a user gets it (npm pack + npm install, compiled with its own tsconfig and TypeScript)...",
+    );
     const program = await installExample(REPO_ROOT, "basic");
     const host = await startProviderHost(program.dir, { env: environment, project: PROJECT });
     try {

@@ -16,12 +16,13 @@ import {
     serviceErrorExitCode as serviceErrorExitCodeOf,
     type AwsCli,
 } from "../helpers/awsCli";
+import { AWS_CLI, skipUnlessFound } from "../helpers/externalTools";
 import { ACCOUNT_ID, download, lambdaClient, makeZip, sha256Base64 } from "../helpers/emulator";
 
 const run = promisify(execFile);
 const REGION = "eu-west-2";
 
-describe("emulator: AWS CLI as a client", function () {
+describe("emulator: AWS CLI as a client [needs the AWS CLI]", function () {
     // Each CLI run starts a Python interpreter: about a second.
     this.timeout(60_000);
 
@@ -33,8 +34,8 @@ describe("emulator: AWS CLI as a client", function () {
 
     before(async function () {
         const found = await findAwsCli();
-        if (!found) this.skip();
-        cli = found;
+        skipUnlessFound(this, AWS_CLI, found !== undefined);
+        cli = found!;
         emulator = await startEmulator();
         workDir = await mkdtemp(join(tmpdir(), "emulator-awscli-"));
         zip = await makeZip({ "python/layer_lib.py": "ANSWER = 42\n" });
@@ -42,6 +43,7 @@ describe("emulator: AWS CLI as a client", function () {
         await writeFile(zipPath, zip);
     });
     after(async () => {
+        // A pending run (no AWS CLI) started nothing.
         await emulator?.close();
         if (workDir) await rm(workDir, { recursive: true, force: true });
     });

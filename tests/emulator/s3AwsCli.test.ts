@@ -13,12 +13,13 @@ import { promisify } from "node:util";
 import { expect } from "chai";
 import { startEmulator, type RunningEmulator } from "../../emulator";
 import { awsCliEnvironment, findAwsCli, serviceErrorExitCode, type AwsCli } from "../helpers/awsCli";
+import { AWS_CLI, skipUnlessFound } from "../helpers/externalTools";
 import { makeZip, sha256Base64 } from "../helpers/emulator";
 
 const run = promisify(execFile);
 const REGION = "eu-west-1";
 
-describe("emulator: the AWS CLI's aws s3 and aws s3api commands against the S3 subset", function () {
+describe("emulator: the AWS CLI's aws s3 and aws s3api commands against the S3 subset [needs the AWS CLI]", function () {
     // Each CLI run starts a Python interpreter: about a second.
     this.timeout(120_000);
 
@@ -28,8 +29,8 @@ describe("emulator: the AWS CLI's aws s3 and aws s3api commands against the S3 s
 
     before(async function () {
         const found = await findAwsCli();
-        if (!found) this.skip();
-        cli = found;
+        skipUnlessFound(this, AWS_CLI, found !== undefined);
+        cli = found!;
         emulator = await startEmulator();
         workDir = await mkdtemp(join(tmpdir(), "emulator-s3-awscli-"));
     });

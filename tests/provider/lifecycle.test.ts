@@ -3,7 +3,6 @@
  * update and delete as Pulumi calls them, with real files on disk.
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { createHash } from "node:crypto";
 import { expect } from "chai";
@@ -15,6 +14,7 @@ import {
 } from "@aws-sdk/client-lambda";
 import { LayerVersionProvider } from "../../provider";
 import type { LayerVersionInputs, LayerVersionOutputs } from "../../provider/types";
+import { tempDir } from "../helpers/fileTrees";
 import { downloadLayerZip, makeTree, useEmulator, writeTree } from "../helpers/fixtures";
 
 const provider = new LayerVersionProvider();
@@ -122,7 +122,7 @@ describe("LayerVersionProvider lifecycle (emulator, real SDK)", () => {
         const dir = makeTree(LAYER_TREE);
         const first = await checkAndCreate({ layerName: "lifecycle-zip-source", source: { path: dir } });
         const { bytes } = await downloadLayerZip(emulator.client, first.id);
-        const zipPath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "prebuilt-")), "layer.zip");
+        const zipPath = path.join(tempDir("prebuilt-"), "layer.zip");
         fs.writeFileSync(zipPath, bytes);
         const { outs } = await checkAndCreate({ layerName: "lifecycle-zipfile", zipFile: zipPath });
         expect(outs.codeSha256).to.equal(createHash("sha256").update(bytes).digest("base64"));

@@ -13,7 +13,8 @@ import JSZip from "jszip";
 import { ZipFile } from "yazl";
 import { RUNTIMES } from "../../provider/rules/limits";
 import type { InputFailure, LayerVersionInputs } from "../../provider/types";
-import { writeTree } from "../helpers/fileTrees";
+import { copyProviderForOtherUsers } from "../helpers/copyForOtherUsers";
+import { removeTempDirs, writeTree } from "../helpers/fileTrees";
 import { provider, setEnvironment, tempDir } from "../helpers/reliability";
 
 /** One bad input: the inputs, the property the failure must name, and what its reason must say. */
@@ -384,6 +385,8 @@ describe("reliability: bad input is refused in check, naming the property and th
 
     after(async () => {
         if (fixtures) fs.rmSync(path.dirname(fixtures.good), { recursive: true, force: true });
+        removeTempDirs();
+        providerForAll = undefined;
         restore?.();
         await new Promise((resolve) => listener.close(resolve));
     });
@@ -529,15 +532,19 @@ async function writeZipBomb(zipPath: string): Promise<string> {
     return zipPath;
 }
 
+/** The provider copy that checkAsUnprivilegedUser loads, made once per run of this file. */
+let providerForAll: string | undefined;
+
 /**
  * Runs check in a child process as `nobody` when this process is root (root reads any file, whatever
- * its mode), or as this user otherwise, with the same AWS environment; returns its failures.
+ * its mode), or as this user otherwise, with the same AWS environment; returns its failures. The child
+ * loads a copy of the provider that any user can read, not the checkout, which may be closed to others.
  */
 async function checkAsUnprivilegedUser(news: Record<string, unknown>): Promise<InputFailure[]> {
     const home = tempDir("nobody-home");
     fs.chmodSync(home, 0o777);
     const script = `
-        const { LayerVersionProvider } = require(${JSON.stringify(path.resolve(__dirname, "../../provider"))});
+        const { LayerVersionProvider } = require(${JSON.stringify((providerForAll ??= copyProviderForOtherUsers()))});
         new LayerVersionProvider().check({}, ${JSON.stringify(news)})
             .then((checked) => process.stdout.write(JSON.stringify(checked.failures ?? [])))
             .catch((error) => { console.error(error); process.exit(1); });`;

@@ -13,6 +13,7 @@ import { AddLayerVersionPermissionCommand, GetLayerVersionPolicyCommand, LambdaC
 import { expect } from "chai";
 import { permissionsFromPolicy } from "../../provider/rules/policy";
 import type { LayerPermission, LayerVersionInputs, LayerVersionOutputs } from "../../provider/types";
+import { removeTempDirs } from "../helpers/fileTrees";
 import { makeTree } from "../helpers/fixtures";
 import {
     capturingStderr,
@@ -67,6 +68,7 @@ function newsWith(sourcePath: string, permissions: LayerPermission[]): Record<st
 }
 
 describe("reliability: a failure at each step leaves state and AWS agreeing (aimed fault injection)", function () {
+    after(removeTempDirs);
     this.timeout(60_000);
 
     describe("create (publish, then one grant per permission)", () => {

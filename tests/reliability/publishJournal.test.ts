@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { GetLayerVersionCommand, ListLayerVersionsCommand } from "@aws-sdk/client-lambda";
 import { expect } from "chai";
 import { isAbandoned, journalDirectory, layerKey, type PublishRecord } from "../../provider/aws/publishJournal";
+import { removeTempDirs } from "../helpers/fileTrees";
 import { makeTree } from "../helpers/fixtures";
 import {
     capturingStderr,
@@ -80,6 +81,7 @@ const isPublish = (method: string, requestPath: string) =>
 const isGrant = (method: string, requestPath: string) => method === "POST" && requestPath.includes("/policy");
 
 describe("reliability: the publish journal", function () {
+    after(removeTempDirs);
     this.timeout(60_000);
 
     describe("rules (pure)", () => {

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { expect } from "chai";
 import { createLambdaClient, DEFAULT_MAX_ATTEMPTS } from "../../provider/aws/lambdaClient";
 import type { LayerVersionInputs } from "../../provider/types";
+import { removeTempDirs } from "../helpers/fileTrees";
 import { makeTree } from "../helpers/fixtures";
 import {
     checkAndCreate,
@@ -23,6 +24,7 @@ import {
 const TREE = { "nodejs/node_modules/left-pad/index.js": "module.exports = (s) => s;\n" };
 
 describe("reliability: the SDK's retry strategy, configured by the standard AWS settings", function () {
+    after(removeTempDirs);
     this.timeout(60_000);
 
     describe("how many attempts a call makes", () => {

@@ -9,13 +9,13 @@
  * would carry them into the state.
  */
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import { ListLayerVersionsCommand } from "@aws-sdk/client-lambda";
 import { expect } from "chai";
 import { captureResources, EngineStack } from "../../engine";
 import { useInstalledExample } from "../helpers/installedExample";
-import { tempDir } from "../helpers/reliability";
 
 const PROJECT = "lambda-layer-basic";
 const LAYER_NAME = "secrets-lifecycle";
@@ -38,8 +38,14 @@ function filesUnder(dir: string): string[] {
 
 describe("reliability: no credential or download link in state, payloads, output or files (engine path)", function () {
     this.timeout(300_000);
-    const journalDir = tempDir("secrets-journal");
-    const cacheDir = tempDir("secrets-cache");
+    // Made when the describe is defined, since the host's environment is fixed then: not a tempDir(),
+    // which another test file's after hook would remove before these tests run.
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "secrets-state-"));
+    const journalDir = path.join(stateDir, "journal");
+    const cacheDir = path.join(stateDir, "cache");
+    fs.mkdirSync(journalDir);
+    fs.mkdirSync(cacheDir);
+    after(() => fs.rmSync(stateDir, { recursive: true, force: true }));
     const example = useInstalledExample("basic", {
         project: PROJECT,
         env: { PULUMI_LAMBDA_LAYER_JOURNAL_DIR: journalDir, PULUMI_LAMBDA_LAYER_CACHE_DIR: cacheDir, ...MARKERS },

@@ -12,6 +12,7 @@ import { GetLayerVersionPolicyCommand, LambdaClient } from "@aws-sdk/client-lamb
 import { expect } from "chai";
 import { permissionsFromPolicy } from "../../provider/rules/policy";
 import type { LayerPermission, LayerVersionInputs, LayerVersionOutputs } from "../../provider/types";
+import { removeTempDirs } from "../helpers/fileTrees";
 import { makeTree, writeTree } from "../helpers/fixtures";
 import {
     capturingStderr,
@@ -152,6 +153,7 @@ export async function runShard(settings: ShardSettings): Promise<ShardReport> {
         };
     } finally {
         await test.stop();
+        removeTempDirs();
     }
 }
 

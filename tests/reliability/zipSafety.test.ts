@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
 import JSZip from "jszip";
+import { removeTempDirs } from "../helpers/fileTrees";
 import { downloadLayerZip, makeTree } from "../helpers/fixtures";
 import type { LayerVersionInputs } from "../../provider/types";
 import { checkAndCreate, emulatorForTest, provider } from "../helpers/reliability";
@@ -20,6 +21,7 @@ function rawNames(zip: JSZip): string[] {
 }
 
 describe("reliability: what gets zipped stays inside source.path", function () {
+    after(removeTempDirs);
     this.timeout(60_000);
 
     it("writes only relative entry names without `..` segments, following only links that stay inside", async () => {

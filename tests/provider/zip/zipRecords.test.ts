@@ -12,6 +12,7 @@ import {
     STORED,
     type ZipEntryRecord,
 } from "../../../provider/zip/zipRecords";
+import { needsPython3 } from "../../helpers/externalTools";
 import { removeTempDirs, tempDir } from "../../helpers/fileTrees";
 
 interface Content {
@@ -65,7 +66,8 @@ with zipfile.ZipFile(sys.argv[1]) as archive:
 describe("zip records", () => {
     after(removeTempDirs);
 
-    it("describe entries that other readers read back: name, content, Unix mode, the fixed date, UTF-8 names", async () => {
+    it("describe entries that other readers read back: name, content, Unix mode, the fixed date, UTF-8 names [needs python3]", async function () {
+        needsPython3(this);
         const archive = archiveOf([
             { name: "bin/tööl", content: Buffer.from("#!/bin/sh\n"), executable: true, deflate: true },
             { name: "data.txt", content: Buffer.from("data") },
@@ -90,7 +92,8 @@ describe("zip records", () => {
         expect(await zip.file("data.txt")!.async("string")).to.equal("data");
     });
 
-    it("add the zip64 end records only when the entry count does not fit 16 bits", () => {
+    it("add the zip64 end records only when the entry count does not fit 16 bits [needs python3]", function () {
+        needsPython3(this);
         const count = (entries: number) => {
             const archive = archiveOf(
                 Array.from({ length: entries }, (_, index) => ({ name: `f${index}`, content: Buffer.alloc(0) })),

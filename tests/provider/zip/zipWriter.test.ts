@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
 import JSZip from "jszip";
+import { needsPython3 } from "../../helpers/externalTools";
 import { listSourceFiles } from "../../../provider/listing/sourceFiles";
 import { SourceError } from "../../../provider/listing/sourceError";
 import type { LayerSource } from "../../../provider/types";
@@ -111,7 +112,8 @@ describe("writeLayerZip", function () {
         }
     });
 
-    it("keeps big trees intact: many small files, files streamed from disk, incompressible data stored", async () => {
+    it("keeps big trees intact: many small files, files streamed from disk, incompressible data stored [needs python3]", async function () {
+        needsPython3(this);
         const root = writeTree(tempDir(), bigTree());
         const { zipPath, bytes } = await zipTree(root);
         const zip = await JSZip.loadAsync(bytes);
@@ -136,7 +138,8 @@ describe("writeLayerZip", function () {
         expect(bytes.length).to.be.lessThan((6 << 20) + 20 * 100_000 + 200_000);
     });
 
-    it("zips a small tree whose big file is streamed on the calling thread, between other files", async () => {
+    it("zips a small tree whose big file is streamed on the calling thread, between other files [needs python3]", async function () {
+        needsPython3(this);
         const root = writeTree(tempDir(), {
             "a.txt": "a",
             "big.txt": "big text ".repeat(200_000),

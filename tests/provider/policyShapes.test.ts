@@ -130,7 +130,7 @@ function expectPermissions(actual: LayerPermission[] | undefined, expected: Laye
 }
 
 describe("refresh and update against every policy shape (emulator store, real SDK)", () => {
-    const dataDir = tempDir("policy-shapes-");
+    let dataDir: string;
     const created: { id: string; outs: LayerVersionOutputs; news: Record<string, unknown> }[] = [];
     const saved: Record<string, string | undefined> = {};
     let close: () => Promise<void> = async () => undefined;
@@ -147,6 +147,7 @@ describe("refresh and update against every policy shape (emulator store, real SD
     }
 
     before(async () => {
+        dataDir = tempDir("policy-shapes-");
         await start();
         const source = makeTree({ "index.js": "exports.x = 1;\n" });
         for (const [index, shape] of SHAPES.entries()) {

@@ -24,7 +24,7 @@ export async function checkLayerArchive(zip: Buffer): Promise<void> {
     if (unzippedSize > UNZIPPED_SIZE_LIMIT) {
         throw new ApiError(
             "InvalidParameterValueException",
-            // AWS's words; it refuses content over the limit (DESIGN.md section 4).
+            // AWS's words; it refuses content over the limit.
             `Unzipped size must be smaller than ${UNZIPPED_SIZE_LIMIT} bytes`,
         );
     }

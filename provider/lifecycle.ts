@@ -24,6 +24,7 @@ import {
     callLambdaOrMissing,
     createLambdaClient,
     LambdaCallError,
+    requestNeverSent,
     resolveRegion,
 } from "./aws/lambdaClient";
 import { parseLayerVersionArn, LayerVersionRef } from "./rules/layerVersionRef";
@@ -32,6 +33,7 @@ import { publishReadAdvice } from "./aws/s3Staging";
 import { elapsed, logProgress } from "./local/progressLog";
 import { grantPermissions, readPolicy, reconcilePermissions, PermissionTarget } from "./aws/permissionSync";
 import { hashContent } from "./hashing/contentCheck";
+import { fingerprintBuild } from "./build/buildFingerprint";
 import {
     abandonPublish,
     beginPublish,
@@ -68,8 +70,24 @@ export async function check(
     if (inputs.s3) {
         return { inputs: stripUndefined(inputs) };
     }
-    if (containsUnknown(inputs.source) || containsUnknown(inputs.zipFile)) {
+    // A build's target comes from the runtimes and architectures: unknown ones leave its fingerprint unknown.
+    const buildTargetUnknown =
+        inputs.build !== undefined &&
+        (containsUnknown(inputs.compatibleRuntimes) || containsUnknown(inputs.compatibleArchitectures));
+    if (
+        containsUnknown(inputs.source) ||
+        containsUnknown(inputs.zipFile) ||
+        containsUnknown(inputs.build) ||
+        buildTargetUnknown
+    ) {
         return { inputs: stripUndefined({ ...inputs, sourceHash: UNKNOWN }) };
+    }
+    if (inputs.build) {
+        const built = await fingerprintBuild(inputs, process.cwd());
+        if ("failure" in built) return { inputs, failures: [built.failure] };
+        const { log } = require("@pulumi/pulumi") as typeof pulumi;
+        built.warnings.forEach((warning) => log.warn(warning));
+        return { inputs: stripUndefined({ ...inputs, sourceHash: built.sourceHash }) };
     }
     const hashed = await hashContent(inputs, process.cwd());
     return "failure" in hashed
@@ -118,7 +136,17 @@ async function publish(
     content: PublishContent,
 ): Promise<pulumi.dynamic.CreateResult<LayerVersionOutputs>> {
     const { codeSha256 } = content;
-    const intent = await beginPublish({ layerName: inputs.layerName, region, codeSha256 });
+    const intent = await beginPublish({
+        layerName: inputs.layerName,
+        region,
+        codeSha256,
+        settings: {
+            description: inputs.description,
+            licenseInfo: inputs.licenseInfo,
+            compatibleRuntimes: inputs.compatibleRuntimes,
+            compatibleArchitectures: inputs.compatibleArchitectures,
+        },
+    });
     const startedAt = performance.now();
     logProgress(inputs.layerName, `publishing (${content.route})`);
     const published = await callLambda(inputs.layerName, "PublishLayerVersion", () =>
@@ -135,7 +163,7 @@ async function publish(
             }),
         ),
     ).catch(async (error: LambdaCallError) => {
-        // Unless AWS refused the one and only attempt, an attempt may have published: the next create looks.
+        // Unless AWS refused the one and only attempt, or it never left this machine, an attempt may have published: the next create looks.
         await (publishMayHaveLanded(error) ? abandonPublish(intent) : finishPublish(intent));
         if (content.staged && error.httpStatus !== undefined && error.httpStatus < 500) {
             error.message += publishReadAdvice(content.staged);
@@ -143,8 +171,9 @@ async function publish(
         throw error;
     });
     const arn = published.LayerVersionArn as string;
+    // Recorded before anything else: the ARN reaches the disk the moment the answer is in.
+    const journal = recordVersion(intent, arn);
     logProgress(inputs.layerName, `published ${arn} in ${elapsed(startedAt)}`);
-    const journal = await recordVersion(intent, arn);
     await reportPossibleDuplicates(journal, published, client);
     const target: PermissionTarget = { layerName: inputs.layerName, client, ref: parseLayerVersionArn(arn) };
     try {
@@ -176,10 +205,16 @@ function assertPublishedBytes(layerName: string, expected: string | undefined, a
     }
 }
 
-/** False only when AWS refused the publish at its single attempt (a 4xx): nothing was published then. */
+/**
+ * False when nothing was published: AWS refused the publish at its single attempt (a 4xx), or the single
+ * attempt never left this machine (no credentials, the endpoint refused the connection or has no address).
+ */
 function publishMayHaveLanded(error: LambdaCallError): boolean {
+    if ((error.attempts ?? 1) > 1) {
+        return true;
+    }
     const status = error.httpStatus;
-    return (error.attempts ?? 1) > 1 || status === undefined || status >= 500;
+    return status === undefined ? !requestNeverSent(error.cause) : status >= 500;
 }
 
 /**

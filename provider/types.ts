@@ -29,6 +29,45 @@ export interface LayerSource {
     prefix?: string;
     /** Follow symlinks that point outside `path`. Off by default: a link to `~/.aws` is never published by accident. */
     followSymlinks?: boolean;
+    /**
+     * Leave out what is never layer content: `.git/`, `.hg/`, `.svn/`, `__pycache__/`, `*.pyc` and
+     * `.DS_Store`, at any depth. `false` packages them like any other file.
+     * @default true
+     */
+    defaultExcludes?: boolean;
+    /**
+     * Publish a layout that no declared runtime can load (e.g. `node_modules/` at the zip's root for a
+     * `nodejs*` runtime, or a doubled `nodejs/nodejs/` prefix), which `check` otherwise refuses.
+     * @default false
+     */
+    allowAnyLayout?: boolean;
+}
+
+/**
+ * A dependency tree built for the Lambda platform from a lockfile, with no Docker: npm or pip is run with
+ * the target's OS, CPU and libc (or Python version and wheel platform tags), so that native packages
+ * are the ones Lambda can load. The result goes where Lambda looks: `nodejs/node_modules/` (npm) or
+ * `python/` (pip). Needs exactly one of `compatibleArchitectures`, and for pip a `python3.x` runtime in
+ * `compatibleRuntimes`.
+ */
+export interface LayerBuild {
+    /** `npm` runs `npm ci --omit=dev` (npm 10.3 or later); `pip` runs `python3 -m pip install --target`. */
+    tool: "npm" | "pip";
+    /**
+     * The folder that holds `package.json` and `package-lock.json` (npm; an `.npmrc` there is used too),
+     * or `requirements.txt` (pip). Relative paths resolve against the Pulumi program's directory.
+     */
+    path: string;
+    /** Extra arguments for the tool, after the ones the provider sets. Hashed: changing them builds again. */
+    args?: string[];
+    /**
+     * Names of environment variables whose values change the result (e.g. `PIP_INDEX_URL`): their values
+     * are hashed, never stored, so that a change builds again. The tool always runs with the provider's
+     * environment; these names only decide what counts as a change.
+     */
+    env?: string[];
+    /** Any string: changing it builds and publishes again, with no other change. */
+    rebuildTrigger?: string;
 }
 
 /** Layer content that is already in S3. */
@@ -86,12 +125,13 @@ export interface LayerPermission {
     organizationId?: string;
 }
 
-/** The resource's inputs as the provider sees them. Exactly one of `source`, `zipFile`, `s3`. */
+/** The resource's inputs as the provider sees them. Exactly one of `source`, `zipFile`, `s3`, `build`. */
 export interface LayerVersionInputs {
     layerName: string;
     source?: LayerSource;
     zipFile?: string;
     s3?: LayerS3Content;
+    build?: LayerBuild;
     description?: string;
     licenseInfo?: string;
     compatibleRuntimes?: LayerRuntime[];
@@ -105,7 +145,8 @@ export interface LayerVersionInputs {
      */
     staging?: LayerStaging;
     /**
-     * Hex sha256 of the content: set by `check` for `source` and `zipFile`; drives replacement.
+     * Hex sha256 of the content: set by `check` for `source` and `zipFile`, and of the build's inputs for
+     * `build`; drives replacement.
      * Not meant to be set by users.
      */
     sourceHash?: string;

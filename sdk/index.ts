@@ -4,6 +4,7 @@ export type { LayerVersionArgs } from "./layerVersion";
 export type {
     KnownArchitecture,
     KnownRuntime,
+    LayerBuild,
     LayerRuntime,
     LayerPermission,
     LayerS3Content,

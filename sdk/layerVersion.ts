@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { LayerVersionProvider } from "../provider/layerVersionProvider";
 import type {
     KnownArchitecture,
+    LayerBuild,
     LayerPermission,
     LayerRuntime,
     LayerS3Content,
@@ -13,7 +14,7 @@ import type {
 } from "../provider/types";
 import { OUTPUT_ONLY_FIELDS, type OutputOnlyField } from "../provider/rules/outputs";
 
-/** The arguments of a {@link LayerVersion}. Exactly one of `source`, `zipFile` and `s3` is required. */
+/** The arguments of a {@link LayerVersion}. Exactly one of `source`, `zipFile`, `s3` and `build` is required. */
 export interface LayerVersionArgs {
     /** The layer's name (1-140 characters, `[a-zA-Z0-9-_]+`) or its ARN. Changing it publishes a new version. */
     layerName: pulumi.Input<string>;
@@ -23,6 +24,14 @@ export interface LayerVersionArgs {
     zipFile?: pulumi.Input<string>;
     /** Content already uploaded to S3. */
     s3?: pulumi.Input<LayerS3Content>;
+    /**
+     * Dependencies built for the Lambda platform from a lockfile, with no Docker: `npm ci` or `pip install`
+     * run for the target's CPU (exactly one `compatibleArchitectures` entry) and, for pip, the Python
+     * version of the one `python3.x` runtime. Published under `nodejs/node_modules/` or `python/`. A new
+     * version is published only when the build's inputs change (lockfile, tool's major version, target,
+     * `args`, the values of `env`, `rebuildTrigger`).
+     */
+    build?: pulumi.Input<LayerBuild>;
     /** Up to 256 characters. */
     description?: pulumi.Input<string>;
     /** Up to 512 characters: an SPDX identifier, a URL or the license text. */
@@ -78,7 +87,7 @@ export class LayerVersion extends pulumi.dynamic.Resource {
     public readonly codeSize!: pulumi.Output<number>;
     /** When AWS created the version (ISO 8601). */
     public readonly createdDate!: pulumi.Output<string>;
-    /** Hex sha256 fingerprint of the content (for `source` and `zipFile`): what decides a new version. */
+    /** Hex sha256 fingerprint of the content (`source`, `zipFile`) or of a build's inputs: what decides a new version. */
     public readonly sourceHash!: pulumi.Output<string | undefined>;
     /** The version's resource policy as a JSON string, when it has one. */
     public readonly policy!: pulumi.Output<string | undefined>;

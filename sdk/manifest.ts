@@ -38,7 +38,8 @@ export class ManifestError extends Error {
 }
 
 /**
- * Parses and validates a manifest's text; a ManifestError lists the problems of every layer at once. Relative `source.path` and `zipFile` values are taken relative
+ * Parses and validates a manifest's text; a ManifestError lists the problems of every layer at once.
+ * Relative `source.path`, `zipFile` and `build.path` values are taken relative
  * to the manifest's own folder (`manifestDir`) and returned relative to `programDir`, so the state holds
  * no absolute paths and moving the checkout changes nothing.
  */
@@ -126,6 +127,7 @@ function rebasePaths(layer: ManifestLayer, dirs: { manifestDir: string; programD
         ...layer,
         ...(layer.source ? { source: { ...layer.source, path: rebase(layer.source.path) } } : {}),
         ...(layer.zipFile ? { zipFile: rebase(layer.zipFile) } : {}),
+        ...(layer.build ? { build: { ...layer.build, path: rebase(layer.build.path) } } : {}),
     };
 }
 

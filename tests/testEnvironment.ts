@@ -1,8 +1,8 @@
 /**
  * Loaded by mocha before any test (.mocharc.json `require`). Every temp folder of the run goes under one
  * folder of its own (TMPDIR, which os.tmpdir() reads and child processes inherit): the provider's
- * on-disk state (digest cache, publish journal) is there, never in the user's ~/.cache, and what a test
- * leaves behind is named at the end of the run, then removed with the rest.
+ * on-disk state (digest cache, publish journal, build cache) is there, never in the user's ~/.cache, and
+ * what a test leaves behind is named at the end of the run, then removed with the rest.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -15,6 +15,7 @@ process.env.TMPDIR = runDir;
 const stateDir = fs.mkdtempSync(path.join(runDir, "provider-state-"));
 process.env.PULUMI_LAMBDA_LAYER_CACHE_DIR = path.join(stateDir, "cache");
 process.env.PULUMI_LAMBDA_LAYER_JOURNAL_DIR = path.join(stateDir, "journal");
+process.env.PULUMI_LAMBDA_LAYER_BUILD_DIR = path.join(stateDir, "builds");
 // The SDK's notice that its 2027 releases need Node 22 is not about anything under test.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 

@@ -8,6 +8,10 @@
  * Every file is replaced atomically (see atomicFile.ts). A version exists once its `.json` exists:
  * the archive is written before it and deleted after it, so a kill at any moment leaves either a
  * whole version or an orphan archive (swept at start-up), never a version without its archive.
+ *
+ * A file damaged by something else (truncated by a full disk, edited by hand) is skipped on purpose at
+ * start-up, with a line on stderr naming it and why: the version it held is not served, its files are
+ * kept for a human to look at, and its number is never given out again.
  */
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -65,15 +69,17 @@ export class DirectoryPersistence implements Persistence {
         for (const file of files) {
             const match = VERSION_FILE.exec(file);
             if (match?.[2] !== "json") continue;
-            versions.push(JSON.parse(await readFile(join(folder, file), "utf8")) as LayerVersionRecord);
-            recorded.add(Number(match[1]));
+            const number = Number(match[1]);
+            recorded.add(number); // damaged or not: its archive stays, and its number is taken
+            const record = await readJson(join(folder, file), (value) => recordProblem(value, number));
+            if (record) versions.push(record as LayerVersionRecord);
         }
         await this.sweepLeftovers(folder, files, recorded);
         const counter = files.includes(LAST_VERSION_FILE)
-            ? (JSON.parse(await readFile(join(folder, LAST_VERSION_FILE), "utf8")) as { lastVersion: number })
-                  .lastVersion
-            : 0;
-        const lastVersion = Math.max(counter, ...versions.map((record) => record.version));
+            ? ((await readJson(join(folder, LAST_VERSION_FILE), counterProblem)) as { lastVersion: number } | undefined)
+                  ?.lastVersion
+            : undefined;
+        const lastVersion = Math.max(counter ?? 0, ...recorded);
         return { key, lastVersion, versions };
     }
 
@@ -98,6 +104,41 @@ export class DirectoryPersistence implements Persistence {
     private recordPath(key: LayerKey, version: number): string {
         return join(this.folder(key), `${version}.json`);
     }
+}
+
+/**
+ * The JSON in `file`, or `undefined` (with a line on stderr naming the file and the problem) when it
+ * cannot be parsed or `problem` finds it has the wrong shape.
+ */
+async function readJson(file: string, problem: (value: unknown) => string | undefined): Promise<unknown> {
+    let reason: string | undefined;
+    let value: unknown;
+    try {
+        value = JSON.parse(await readFile(file, "utf8"));
+        reason = problem(value);
+    } catch (error) {
+        reason = (error as Error).message;
+    }
+    if (reason === undefined) return value;
+    console.error(`lambda-layer-emulator: skipping the damaged file ${file} (${reason}); it is kept as it is`);
+    return undefined;
+}
+
+/** What is wrong with a version record that should hold version `number`, if anything. */
+function recordProblem(value: unknown, number: number): string | undefined {
+    const record = value as Partial<Record<keyof LayerVersionRecord, unknown>> | null;
+    if (typeof record !== "object" || record === null) return "not an object";
+    if (record.version !== number) return `its version is ${JSON.stringify(record.version)}, not ${number}`;
+    for (const field of ["createdDate", "description", "codeSha256"] as const) {
+        if (typeof record[field] !== "string") return `${field} is not a string`;
+    }
+    if (!Number.isSafeInteger(record.codeSize)) return "codeSize is not a whole number";
+    return undefined;
+}
+
+function counterProblem(value: unknown): string | undefined {
+    const lastVersion = (value as { lastVersion?: unknown } | null)?.lastVersion;
+    return Number.isSafeInteger(lastVersion) ? undefined : "lastVersion is not a whole number";
 }
 
 async function subfolders(folder: string, allowedName: RegExp): Promise<string[]> {

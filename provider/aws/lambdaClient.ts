@@ -154,6 +154,19 @@ function isNetworkFailure(error: ServiceErrorLike | undefined): boolean {
 }
 
 /**
+ * Whether a failed call's request surely never reached the service: no credentials to sign it, or no
+ * connection (refused, no such host, no route). A reset or a timeout may come after the service acted.
+ */
+export function requestNeverSent(error: unknown): boolean {
+    const candidate = error as ServiceErrorLike | undefined;
+    return (
+        candidate?.name === "CredentialsProviderError" ||
+        (typeof candidate?.code === "string" &&
+            /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)$/.test(candidate.code))
+    );
+}
+
+/**
  * An error that names the layer, the operation, the AWS error code and request id, and what to do.
  * Non-service errors (a network failure, a bug) keep their message under the same prefix.
  */
@@ -171,13 +184,15 @@ function describeLambdaError(layerName: string, operation: string, error: unknow
             : isMissingCredentials(serviceError)
               ? `; ${missingCredentialsAdvice()}`
               : "";
-        return new LambdaCallError(
+        const failure = new LambdaCallError(
             `layer "${layerName}": ${operation} failed${details}: ${message}${advice}`,
             undefined,
             operation,
             undefined,
             meta.attempts,
         );
+        failure.cause = error; // for requestNeverSent
+        return failure;
     }
     const details = [`request id ${meta.requestId ?? "unknown"}`, `HTTP ${meta.httpStatusCode ?? "?"}`, ...attempts];
     const advice = ADVICE[code] ? `; ${ADVICE[code]}` : "";

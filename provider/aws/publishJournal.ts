@@ -4,56 +4,80 @@
  * cleanup after a failed create failed too) is found and removed by the next create or delete of the
  * same layer on this machine, instead of staying in AWS with nothing managing it.
  *
- * A create writes its note before the publish (the intent: layer, region, the zip's CodeSha256, when,
- * which process), adds the version's ARN as soon as AWS answers, and removes the note when it returns
- * or has cleaned up. A note whose process is gone (or that its create gave up on) is abandoned: with an
- * ARN, that version is deleted; without one, nobody knows whether the publish landed, so the versions
- * created since are listed and reported, never deleted (another stack may publish the same content).
+ * A note is a file of JSON lines, only ever appended to and flushed: the intent first (layer, region,
+ * the zip's CodeSha256 and the version's settings, when, which process), then the version's ARN the
+ * moment AWS answers, or that the create gave up on it. A kill at any point leaves whole lines and at
+ * most a torn last one, which is ignored; no temporary file is ever made. The note is removed when the
+ * create returns or has cleaned up. A note whose process is gone (processLiveness.ts: a lock socket, the
+ * PID with its start time, the boot id) or that its create gave up on is abandoned: with an ARN, that
+ * version is deleted; without one (killed between AWS's answer and the note), the versions created
+ * since the publish began with the same content and settings, and that no other note claims, are the
+ * publish's own, and are deleted too.
  */
 import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import {
     DeleteLayerVersionCommand,
-    GetLayerVersionByArnCommand,
+    GetLayerVersionCommand,
     LambdaClient,
     LayerVersionsListItem,
     ListLayerVersionsCommand,
     PublishLayerVersionCommandOutput,
 } from "@aws-sdk/client-lambda";
-import { callLambda, callLambdaOrMissing } from "./lambdaClient";
+import { callLambdaOrMissing } from "./lambdaClient";
 import { bareLayerName, parseLayerVersionArn } from "../rules/layerVersionRef";
 import { providerStateDirectory } from "../local/stateDirectory";
+import {
+    factsAbout,
+    holdLiveLock,
+    ownerIsGone,
+    thisProcess,
+    type LiveLock,
+    type OwnerFacts,
+    type ProcessIdentity,
+} from "../local/processLiveness";
+
+/** The settings a version is published with, besides its content: what tells one publish's version from another's. */
+export interface PublishSettings {
+    description?: string;
+    licenseInfo?: string;
+    compatibleRuntimes?: string[];
+    compatibleArchitectures?: string[];
+}
 
 /** What one note says. */
-export interface PublishRecord {
+export interface PublishRecord extends ProcessIdentity {
     /** The layer as the resource names it (a name or a layer ARN). */
     layerName: string;
     region: string;
     /** Base64 sha256 of the zip sent (AWS's CodeSha256); absent for content in S3. */
     codeSha256?: string;
+    settings?: PublishSettings;
     /** When the publish was about to be sent, ISO 8601. */
     startedAt: string;
-    /** The process that publishes, on `host`: while it lives, nobody else touches the note. */
-    pid: number;
-    host: string;
     /** The published version, once PublishLayerVersion answered. */
     versionArn?: string;
-    /** Set when the create gave up on the version (its cleanup failed): recover it even while `pid` lives on. */
+    /** Set when the create gave up on the version (its cleanup failed): recover it even while its process lives on. */
     abandoned?: boolean;
 }
 
-/** A note and the file it is kept in. */
+/** A note, the file it is kept in, and (for this process's own notes) the lock held while it lives. */
 export interface JournalEntry {
     file: string;
     record: PublishRecord;
+    lock?: LiveLock;
 }
 
-/** Says whether a process of this host still runs (`process.kill(pid, 0)` by default). */
-export type ProcessProbe = (pid: number) => boolean;
-
-const FORMAT = "pulumi-lambda-layer/publish-journal/v1";
+const FORMAT = "pulumi-lambda-layer/publish-journal/v2";
+const NOTE_SUFFIX = ".note";
+/**
+ * Notes of the first format: one JSON object, `<key>.<pid>.<hex>.json`, rewritten through a temporary
+ * `<note>.<hex>.tmp`. Still read, so that what an earlier version left (a `.tmp` a kill left too) is recovered.
+ */
+const FORMAT_V1 = "pulumi-lambda-layer/publish-journal/v1";
+const V1_NOTE = /\.json(\.[0-9a-f]+\.tmp)?$/;
+const LOCK_SUFFIX = ".sock";
 const WARNING = "pulumi-lambda-layer: warning:";
 /** How far AWS's clock may run behind this machine's when versions are matched to a note's start time. */
 const CLOCK_SKEW_ALLOWANCE_MS = 5 * 60_000;
@@ -80,44 +104,41 @@ export function layerKey(layerName: string, region: string): string {
         .slice(0, 16);
 }
 
-/** A note nobody will finish: its create gave up on it, or its process no longer runs on this host. Pure. */
-export function isAbandoned(record: PublishRecord, host: string, isAlive: ProcessProbe): boolean {
-    return record.abandoned === true || (record.host === host && !isAlive(record.pid));
-}
-
-/** `process.kill(pid, 0)`: no such process is ESRCH; EPERM means it runs under another user. */
-function processIsAlive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch (error) {
-        return (error as NodeJS.ErrnoException).code === "EPERM";
-    }
+/** A note nobody will finish: its create gave up on it, or its process is gone (see ownerIsGone). Pure. */
+export function isAbandoned(record: PublishRecord, here: ProcessIdentity, facts: OwnerFacts): boolean {
+    return record.abandoned === true || ownerIsGone(record, here, facts);
 }
 
 /**
- * Writes the note for a publish about to be sent. The journal is a safety net: when it cannot be
- * written (a read-only home, a full disk) the create goes on without it, and says so on stderr.
+ * Writes the note for a publish about to be sent, and takes this process's lock. The journal is a
+ * safety net: when it cannot be written (a read-only home, a full disk) the create goes on without it,
+ * says so on stderr, and leaves no file behind.
  */
 export async function beginPublish(
-    intent: Pick<PublishRecord, "layerName" | "region" | "codeSha256">,
+    intent: Pick<PublishRecord, "layerName" | "region" | "codeSha256" | "settings">,
     directory: string = journalDirectory(),
 ): Promise<JournalEntry | undefined> {
-    const file = path.join(
-        directory,
-        `${layerKey(intent.layerName, intent.region)}.${process.pid}.${randomBytes(6).toString("hex")}.json`,
-    );
-    const record: PublishRecord = {
-        ...intent,
-        startedAt: new Date().toISOString(),
-        pid: process.pid,
-        host: os.hostname(),
-    };
+    const base = `${layerKey(intent.layerName, intent.region)}.${randomBytes(6).toString("hex")}`;
+    const file = path.join(directory, `${base}${NOTE_SUFFIX}`);
+    let lock: LiveLock | undefined;
     try {
         await fs.promises.mkdir(directory, { recursive: true, mode: 0o700 });
-        await writeRecord(file, record);
-        return { file, record };
+        lock = await holdLiveLock(path.join(directory, `${base}${LOCK_SUFFIX}`));
+        const record: PublishRecord = {
+            ...intent,
+            startedAt: new Date().toISOString(),
+            ...thisProcess(),
+            lockSocket: lock?.socketPath,
+        };
+        appendLine(file, { format: FORMAT, ...record }, "wx");
+        return { file, record, lock };
     } catch (error) {
+        try {
+            fs.rmSync(file, { force: true }); // what a full disk let through: a note with no whole line
+        } catch {
+            // The folder itself is unusable (not a folder, not searchable): nothing was written in it.
+        }
+        await lock?.release();
         console.error(
             `${WARNING} layer "${intent.layerName}": the publish journal ${directory} cannot be written (${(error as Error).message}); ` +
                 "if this run is interrupted, look for an unmanaged version as the README's Reliability section says",
@@ -126,53 +147,67 @@ export async function beginPublish(
     }
 }
 
-/** Adds the version AWS published to the note: from now on an interrupted create is recovered by deleting it. */
-export async function recordVersion(
-    entry: JournalEntry | undefined,
-    versionArn: string,
-): Promise<JournalEntry | undefined> {
-    return rewrite(entry, { versionArn });
+/**
+ * Adds the version AWS published to the note, synchronously, the moment the answer is in: from now on
+ * an interrupted create is recovered by deleting it.
+ */
+export function recordVersion(entry: JournalEntry | undefined, versionArn: string): JournalEntry | undefined {
+    return append(entry, { versionArn });
 }
 
 /** Marks the note as given up by its create, so that the next create or delete recovers it. */
 export async function abandonPublish(entry: JournalEntry | undefined): Promise<void> {
-    await rewrite(entry, { abandoned: true });
+    append(entry, { abandoned: true });
+    await entry?.lock?.release();
 }
 
 /** Removes the note: the version was handed to Pulumi, or nothing is left behind. */
 export async function finishPublish(entry: JournalEntry | undefined): Promise<void> {
     if (entry) {
         await fs.promises.rm(entry.file, { force: true });
+        await entry.lock?.release();
+        if (entry.record.lockSocket) {
+            // Left behind by a process that died holding it.
+            await fs.promises.rm(entry.record.lockSocket, { force: true });
+        }
     }
 }
 
-/** The abandoned notes of one layer. No API call; one readdir of a small folder. */
-async function abandonedEntries(
+/** The notes of one layer, with whether each is abandoned. No API call; one readdir of a small folder. */
+async function layerEntries(
     layerName: string,
     region: string,
-    directory: string = journalDirectory(),
-    isAlive: ProcessProbe = processIsAlive,
-): Promise<JournalEntry[]> {
+    directory: string,
+): Promise<Array<JournalEntry & { abandoned: boolean }>> {
     const key = layerKey(layerName, region);
     const names = await fs.promises.readdir(directory).catch(() => [] as string[]);
-    const entries: JournalEntry[] = [];
-    for (const name of names.filter((candidate) => candidate.startsWith(`${key}.`) && candidate.endsWith(".json"))) {
-        const record = await readRecord(path.join(directory, name));
-        if (
-            record &&
-            layerKey(record.layerName, record.region) === key &&
-            isAbandoned(record, os.hostname(), isAlive)
-        ) {
-            entries.push({ file: path.join(directory, name), record });
+    const here = thisProcess();
+    const entries: Array<JournalEntry & { abandoned: boolean }> = [];
+    for (const name of names.filter(
+        (candidate) => candidate.startsWith(`${key}.`) && (candidate.endsWith(NOTE_SUFFIX) || V1_NOTE.test(candidate)),
+    )) {
+        const file = path.join(directory, name);
+        const record = readRecord(file);
+        if (record && layerKey(record.layerName, record.region) === key) {
+            entries.push({ file, record, abandoned: isAbandoned(record, here, await factsAbout(record)) });
         }
     }
     return entries;
 }
 
+/** The abandoned notes of one layer. No API call. */
+export async function abandonedEntries(
+    layerName: string,
+    region: string,
+    directory: string = journalDirectory(),
+): Promise<JournalEntry[]> {
+    return (await layerEntries(layerName, region, directory)).filter((entry) => entry.abandoned);
+}
+
 /**
- * Recovers the abandoned notes of one layer before it is published or deleted: a version with an ARN
- * is deleted (it was never handed to Pulumi); for a note without one, the versions created since the
- * publish started are reported on stderr with how to check and delete them. A recovery that fails is
+ * Recovers the abandoned notes of one layer before it is published or deleted: a version with an ARN is
+ * deleted (it was never handed to Pulumi); for a note without one, the versions that publish made are
+ * found by their content and settings and deleted (see unconfirmedVersions). A recovery that fails is
  * reported and left for the next run: it never fails the operation that triggered it.
  */
 export async function recoverInterruptedPublishes(
@@ -181,11 +216,15 @@ export async function recoverInterruptedPublishes(
     client: LambdaClient,
     directory: string = journalDirectory(),
 ): Promise<void> {
-    for (const entry of await abandonedEntries(layerName, region, directory)) {
+    const entries = await layerEntries(layerName, region, directory);
+    for (const entry of entries.filter((candidate) => candidate.abandoned)) {
         try {
-            await (entry.record.versionArn
-                ? deleteUnmanagedVersion(entry, client)
-                : reportUnconfirmedPublish(entry, client));
+            const versions = entry.record.versionArn
+                ? [entry.record.versionArn]
+                : await unconfirmedVersions(entry, entries, client);
+            for (const versionArn of versions) {
+                await deleteUnmanagedVersion(entry, versionArn, client);
+            }
             await finishPublish(entry);
         } catch (error) {
             console.error(
@@ -195,9 +234,9 @@ export async function recoverInterruptedPublishes(
     }
 }
 
-async function deleteUnmanagedVersion(entry: JournalEntry, client: LambdaClient): Promise<void> {
-    const { layerName, versionArn, startedAt, pid, host } = entry.record;
-    const ref = parseLayerVersionArn(versionArn!);
+async function deleteUnmanagedVersion(entry: JournalEntry, versionArn: string, client: LambdaClient): Promise<void> {
+    const { layerName, startedAt, pid, host } = entry.record;
+    const ref = parseLayerVersionArn(versionArn);
     await callLambdaOrMissing(layerName, "DeleteLayerVersion (recovery)", () =>
         client.send(new DeleteLayerVersionCommand({ LayerName: ref.layerArn, VersionNumber: ref.version })),
     );
@@ -207,20 +246,59 @@ async function deleteUnmanagedVersion(entry: JournalEntry, client: LambdaClient)
     );
 }
 
-async function reportUnconfirmedPublish(entry: JournalEntry, client: LambdaClient): Promise<void> {
-    const { layerName, codeSha256, startedAt, pid, host } = entry.record;
-    // The note's start is this machine's time; AWS's clock may differ a little.
+/**
+ * The versions a publish whose answer never reached its note made: created since it began (allowing for
+ * clock skew), with its settings and its CodeSha256, and claimed by no other note of the layer (a create
+ * still running may have published the same content). A publish of content in S3 has no CodeSha256 to
+ * match: its candidates are reported, never deleted.
+ */
+async function unconfirmedVersions(
+    entry: JournalEntry,
+    notes: readonly JournalEntry[],
+    client: LambdaClient,
+): Promise<string[]> {
+    const { layerName, codeSha256, startedAt, pid, host, settings } = entry.record;
     const since = Date.parse(startedAt) - CLOCK_SKEW_ALLOWANCE_MS;
-    const suspects = (await listVersions(layerName, client)).filter((version) => createdWithin(version, since));
-    if (suspects.length === 0) {
-        return;
+    const claimed = new Set(notes.map((note) => note.record.versionArn));
+    const candidates = (await listVersions(layerName, client)).filter(
+        (version) =>
+            createdWithin(version, since) && !claimed.has(version.LayerVersionArn) && hasSettings(version, settings),
+    );
+    if (!codeSha256) {
+        if (candidates.length) {
+            console.error(
+                `${WARNING} layer "${layerName}": process ${pid} on ${host} was publishing a version from S3 at ${startedAt} and never ` +
+                    `learned whether it landed. Versions created since with its settings: ${candidates.map((version) => version.LayerVersionArn).join(", ")}. ` +
+                    "One that no stack's state lists is unmanaged: remove it with aws lambda delete-layer-version",
+            );
+        }
+        return [];
     }
-    const content = codeSha256 ? `CodeSha256 ${codeSha256}` : "the S3 object it was given";
-    console.error(
-        `${WARNING} layer "${layerName}": process ${pid} on ${host} was publishing a version (${content}) at ${startedAt} and never ` +
-            `learned whether it landed. Versions created since: ${suspects.map((version) => version.LayerVersionArn).join(", ")}. ` +
-            "One that no stack's state lists and whose CodeSha256 matches (aws lambda get-layer-version --layer-name <name> " +
-            "--version-number <n> --query Content.CodeSha256) is unmanaged: remove it with aws lambda delete-layer-version",
+    const matching: string[] = [];
+    for (const version of candidates) {
+        const ref = parseLayerVersionArn(version.LayerVersionArn!);
+        const details = await callLambdaOrMissing(layerName, "GetLayerVersion (recovery)", () =>
+            client.send(new GetLayerVersionCommand({ LayerName: ref.layerArn, VersionNumber: ref.version })),
+        );
+        if (details?.Content?.CodeSha256 === codeSha256) {
+            matching.push(version.LayerVersionArn!);
+        }
+    }
+    return matching;
+}
+
+/** Whether a listed version was published with `settings` (a note without them matches any). Pure. */
+function hasSettings(version: LayerVersionsListItem, settings: PublishSettings | undefined): boolean {
+    if (settings === undefined) {
+        return true;
+    }
+    const sameSet = (a: readonly string[] | undefined, b: readonly string[] | undefined) =>
+        JSON.stringify([...(a ?? [])].sort()) === JSON.stringify([...(b ?? [])].sort());
+    return (
+        (version.Description ?? "") === (settings.description ?? "") &&
+        (version.LicenseInfo ?? "") === (settings.licenseInfo ?? "") &&
+        sameSet(version.CompatibleRuntimes, settings.compatibleRuntimes) &&
+        sameSet(version.CompatibleArchitectures, settings.compatibleArchitectures)
     );
 }
 
@@ -253,8 +331,9 @@ export async function reportPossibleDuplicates(
         );
         const duplicates: string[] = [];
         for (const version of others) {
-            const details = await callLambdaOrMissing(layerName, "GetLayerVersionByArn", () =>
-                client.send(new GetLayerVersionByArnCommand({ Arn: version.LayerVersionArn })),
+            const ref = parseLayerVersionArn(version.LayerVersionArn!);
+            const details = await callLambdaOrMissing(layerName, "GetLayerVersion", () =>
+                client.send(new GetLayerVersionCommand({ LayerName: ref.layerArn, VersionNumber: ref.version })),
             );
             if (details?.Content?.CodeSha256 === entry.record.codeSha256) {
                 duplicates.push(version.LayerVersionArn!);
@@ -274,12 +353,15 @@ export async function reportPossibleDuplicates(
     }
 }
 
-/** The layer's newest versions (the first page: AWS lists newest first), which is where a recent publish shows. */
+/**
+ * The layer's newest versions (the first page: AWS lists newest first), which is where a recent publish
+ * shows; none when the layer does not exist.
+ */
 async function listVersions(layerName: string, client: LambdaClient): Promise<LayerVersionsListItem[]> {
-    const listed = await callLambda(layerName, "ListLayerVersions", () =>
+    const listed = await callLambdaOrMissing(layerName, "ListLayerVersions", () =>
         client.send(new ListLayerVersionsCommand({ LayerName: layerName })),
     );
-    return listed.LayerVersions ?? [];
+    return listed?.LayerVersions ?? [];
 }
 
 function createdWithin(version: LayerVersionsListItem, from: number, to = Infinity): boolean {
@@ -287,41 +369,73 @@ function createdWithin(version: LayerVersionsListItem, from: number, to = Infini
     return created >= from && created <= to;
 }
 
-async function rewrite(
-    entry: JournalEntry | undefined,
-    change: Partial<PublishRecord>,
-): Promise<JournalEntry | undefined> {
+/**
+ * Appends `change` to the note as one line, flushed before returning. A failure (a full disk) is
+ * reported: the note keeps what it said before, which recovery still acts on.
+ */
+function append(entry: JournalEntry | undefined, change: Partial<PublishRecord>): JournalEntry | undefined {
     if (!entry) {
         return undefined;
     }
     const record = { ...entry.record, ...change };
-    await writeRecord(entry.file, record).catch((error: Error) => {
+    try {
+        appendLine(entry.file, change, "a");
+    } catch (error) {
         console.error(
-            `${WARNING} layer "${record.layerName}": the publish journal note ${entry.file} cannot be updated (${error.message})`,
+            `${WARNING} layer "${record.layerName}": the publish journal note ${entry.file} cannot be updated (${(error as Error).message})`,
         );
-    });
-    return { file: entry.file, record };
-}
-
-/** Written beside its target, flushed, and renamed over it: a reader never sees half a note. */
-async function writeRecord(file: string, record: PublishRecord): Promise<void> {
-    const temporary = `${file}.${randomBytes(6).toString("hex")}.tmp`;
-    const handle = await fs.promises.open(temporary, "w", 0o600);
-    try {
-        await handle.writeFile(JSON.stringify({ format: FORMAT, ...record }));
-        await handle.sync();
-    } finally {
-        await handle.close();
     }
-    await fs.promises.rename(temporary, file);
+    return { ...entry, record };
 }
 
-async function readRecord(file: string): Promise<PublishRecord | undefined> {
+/** Writes `value` as one JSON line at the end of `file` (`wx`: a new file) and flushes it to disk. */
+function appendLine(file: string, value: object, flags: "a" | "wx"): void {
+    const fd = fs.openSync(file, flags, 0o600);
     try {
-        const { format, ...record } = JSON.parse(await fs.promises.readFile(file, "utf8"));
-        return format === FORMAT ? (record as PublishRecord) : undefined;
+        const line = Buffer.from(`${JSON.stringify(value)}\n`);
+        // A short write (the disk filling up) is carried on, so that the full disk fails it loudly.
+        for (let written = 0; written < line.length;) {
+            written += fs.writeSync(fd, line, written);
+        }
+        fs.fsyncSync(fd);
+    } finally {
+        fs.closeSync(fd);
+    }
+}
+
+/** A whole note of the first format, or `undefined` (a torn temporary file holds nothing usable). */
+function firstFormatRecord(text: string): PublishRecord | undefined {
+    try {
+        const { format, ...record } = JSON.parse(text);
+        return format === FORMAT_V1 ? (record as PublishRecord) : undefined;
     } catch {
-        // Removed by its own create meanwhile, or not ours.
         return undefined;
     }
+}
+
+/** The note's lines merged in order; a torn last line (a kill or a full disk mid-write) is left out. */
+function readRecord(file: string): PublishRecord | undefined {
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch {
+        return undefined; // removed by its own create meanwhile
+    }
+    const lines = text.split("\n").slice(0, -1); // only lines that were ended
+    const parsed: Array<Record<string, unknown>> = [];
+    for (const line of lines) {
+        try {
+            parsed.push(JSON.parse(line));
+        } catch {
+            break;
+        }
+    }
+    if (V1_NOTE.test(file)) {
+        return firstFormatRecord(text);
+    }
+    if (parsed.length === 0 || parsed[0].format !== FORMAT) {
+        return undefined;
+    }
+    const { format: _format, ...record } = Object.assign({}, ...parsed);
+    return record as PublishRecord;
 }

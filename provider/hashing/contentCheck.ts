@@ -9,6 +9,7 @@ import { SourceError } from "../listing/sourceError";
 import type { SourceFile } from "../listing/sourceFiles";
 import { inspectZipFile } from "../zip/zipFileCheck";
 import { UNZIPPED_MAX_BYTES } from "../rules/limits";
+import { layoutFailures } from "../rules/layout";
 
 /** Either the content's hex sha256 fingerprint or why the content cannot be published. */
 export type ContentVerdict = { sourceHash: string } | { failure: InputFailure };
@@ -21,7 +22,7 @@ export async function hashContent(inputs: LayerVersionInputs, baseDir: string): 
     try {
         return inputs.zipFile
             ? await checkZipFile(path.resolve(baseDir, inputs.zipFile))
-            : { sourceHash: (await computeSourceHash(inputs.source!, baseDir, refuseOverUnzippedLimit)).sourceHash };
+            : { sourceHash: (await computeSourceHash(inputs.source!, baseDir, judgeListing(inputs))).sourceHash };
     } catch (error) {
         if (error instanceof SourceError) {
             return { failure: { property: error.property, reason: error.message } };
@@ -33,6 +34,20 @@ export async function hashContent(inputs: LayerVersionInputs, baseDir: string): 
 /** inspectZipFile refuses what AWS would: not a zip, escaping names, over the size limits. */
 async function checkZipFile(zipPath: string): Promise<ContentVerdict> {
     return { sourceHash: (await inspectZipFile(zipPath)).sha256Hex };
+}
+
+/** The judgements made on the listing, before any file is read: the size limit, and the layout unless opted out. */
+function judgeListing(inputs: LayerVersionInputs): (files: readonly SourceFile[]) => void {
+    return (files) => {
+        refuseOverUnzippedLimit(files);
+        if (!inputs.source!.allowAnyLayout) {
+            const [misplaced] = layoutFailures(
+                files.map((file) => file.zipPath),
+                inputs.compatibleRuntimes,
+            );
+            if (misplaced) throw new SourceError(misplaced.property, misplaced.reason);
+        }
+    };
 }
 
 /** Refuses, from the stat sizes alone, a tree whose content AWS would refuse unzipped. */

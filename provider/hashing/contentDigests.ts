@@ -6,6 +6,7 @@
  * takes a share of the stats and reads (sharedWork.ts).
  */
 import { createHash } from "node:crypto";
+import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
@@ -25,9 +26,17 @@ import {
     type KeptListing,
 } from "./hashCache";
 import { reusableListing } from "../listing/listingCache";
+import { usableCacheDirectory } from "../local/cacheFile";
 import { helperMessage, newControl, runAsCaller, type HelperMessage, type SharedJob, type StatJob } from "./sharedWork";
 import { hashSourceFiles } from "./sourceHash";
-import { listSourceTree, checkedPrefix, sourceFilesOf, type ListedFile, type SourceFile } from "../listing/sourceFiles";
+import {
+    listSourceTree,
+    checkedPrefix,
+    excludePatterns,
+    sourceFilesOf,
+    type ListedFile,
+    type SourceFile,
+} from "../listing/sourceFiles";
 import { ZIP_COMPRESSION } from "../zip/zipWriter";
 import { DEFAULT_INCLUDE } from "../rules/entryNames";
 
@@ -84,9 +93,10 @@ export async function computeSourceHash(
         if (cache.count >= HELPER_AFTER_ENTRIES) {
             helper.start(); // a big tree, as far as the cache knows: the helper starts while the listing is checked
         }
+        const confineTo = confinement(source, baseDir);
         const tree =
-            readKeptListing(source, baseDir, cache, helper, guard) ??
-            readNewListing(source, baseDir, cache, helper, cacheFile !== undefined, guard);
+            readKeptListing(source, baseDir, cache, helper, guard, confineTo) ??
+            readNewListing(source, baseDir, cache, helper, cacheFile !== undefined, guard, confineTo);
         const { files, statRows, digests, filesRead } = tree.content;
         const sourceHash = hashSourceFiles(
             files,
@@ -132,6 +142,7 @@ function readKeptListing(
     cache: DigestCache,
     helper: HelperThread,
     guard: SizeGuard,
+    confineTo: string | undefined,
 ): ReadTree | undefined {
     const files = reusableListing(source, baseDir, cache);
     if (files === undefined) {
@@ -141,7 +152,7 @@ function readKeptListing(
     try {
         return {
             relativePaths,
-            content: readContent(files, relativePaths, cache, helper, guard),
+            content: readContent(files, relativePaths, cache, helper, guard, confineTo),
             reused: true,
             listingToKeep: () => cache.listing,
         };
@@ -161,6 +172,7 @@ function readNewListing(
     helper: HelperThread,
     keep: boolean,
     guard: SizeGuard,
+    confineTo: string | undefined,
 ): ReadTree {
     const listing = listSourceTree(
         source,
@@ -171,7 +183,7 @@ function readNewListing(
     const dependencies = keep ? listing.dependencies() : undefined;
     const relativePaths = files.map((file) => file.relativePath);
     const takeFolderRows = dependencies ? offerFolderStats(dependencies.directories, helper) : undefined;
-    const content = readContent(files, relativePaths, cache, helper, guard);
+    const content = readContent(files, relativePaths, cache, helper, guard, confineTo);
     return {
         relativePaths,
         content,
@@ -187,13 +199,14 @@ function readContent(
     cache: DigestCache,
     helper: HelperThread,
     guard: SizeGuard,
+    confineTo: string | undefined,
 ): ListedContent {
     if (cache.count === 0 && files.length >= HELPER_AFTER_ENTRIES) {
-        const content = readAll(files, helper);
+        const content = readAll(files, helper, confineTo);
         guard(content.files);
         return content;
     }
-    return readChanged(files, relativePaths, cache, helper, guard);
+    return readChanged(files, relativePaths, cache, helper, guard, confineTo);
 }
 
 /** The files of a listing with their stats and content digests. */
@@ -213,7 +226,7 @@ interface ListedContent {
  * file whose size is known; stats alone hardly run faster on two threads than on one, but interleaved
  * with hashing they do.
  */
-function readAll(listed: readonly ListedFile[], helper: HelperThread): ListedContent {
+function readAll(listed: readonly ListedFile[], helper: HelperThread, confineTo: string | undefined): ListedContent {
     const stats = fileStatsFor(listed.length);
     const digests = sharedDigests(listed.length);
     digestShared(
@@ -221,6 +234,7 @@ function readAll(listed: readonly ListedFile[], helper: HelperThread): ListedCon
         listed.map((_, index) => index),
         digests,
         helper,
+        confineTo,
         stats,
     );
     return { files: sourceFilesOf(listed, stats), statRows: stats.rows, digests, filesRead: listed.length };
@@ -233,6 +247,7 @@ function readChanged(
     cache: DigestCache,
     helper: HelperThread,
     guard: SizeGuard,
+    confineTo: string | undefined,
 ): ListedContent {
     const stats = statShared(listed, helper);
     const files = sourceFilesOf(listed, stats);
@@ -248,7 +263,7 @@ function readChanged(
     ) {
         helper.start();
     }
-    digestShared(listed, unread, digests, helper);
+    digestShared(listed, unread, digests, helper, confineTo);
     return { files, statRows: stats.rows, digests, filesRead: unread.length };
 }
 
@@ -271,17 +286,32 @@ function sharedDigests(count: number): Uint8Array {
     return new Uint8Array(new SharedArrayBuffer(count * DIGEST_BYTES));
 }
 
+/**
+ * The real path of source.path when links may not leave it (see openConfined); `undefined` with
+ * `followSymlinks`, or when the path cannot be resolved (the listing then says why).
+ */
+function confinement(source: LayerSource, baseDir: string): string | undefined {
+    if (source.followSymlinks === true) {
+        return undefined;
+    }
+    try {
+        return fs.realpathSync.native(path.resolve(baseDir, source.path));
+    } catch {
+        return undefined;
+    }
+}
+
 /** One cache file per source tree and pattern set, named by their hash, or `undefined` when caching is off. */
 function digestCacheFile(source: LayerSource, baseDir: string): string | undefined {
     const directory = digestCacheDirectory();
-    if (directory === undefined) {
+    if (directory === undefined || !usableCacheDirectory(directory)) {
         return undefined;
     }
     // fast-glob's version too: a kept listing is only as good as the lister that made it.
     const tree = JSON.stringify([
         path.resolve(baseDir, source.path),
         source.include ?? DEFAULT_INCLUDE,
-        source.exclude ?? [],
+        excludePatterns(source),
         source.followSymlinks === true,
         FAST_GLOB_VERSION,
     ]);
@@ -308,9 +338,17 @@ function digestShared(
     indices: readonly number[],
     digests: Uint8Array,
     helper: HelperThread,
+    confineTo: string | undefined,
     stats?: FileStats,
 ): void {
-    const job: SharedJob = { task: "digest", control: newControl(), digests, slots: Int32Array.from(indices), stats };
+    const job: SharedJob = {
+        task: "digest",
+        control: newControl(),
+        digests,
+        slots: Int32Array.from(indices),
+        stats,
+        confineTo,
+    };
     helper.share(
         job,
         indices.map((index) => files[index].absolutePath),

@@ -7,6 +7,7 @@ import { createHash, hash } from "node:crypto";
 import * as fs from "node:fs";
 import { statOpenFileInto, type FileStats } from "../listing/fileStats";
 import { readUntilFull } from "../local/readUntilFull";
+import { openConfined } from "../listing/confinedOpen";
 
 /** Bytes of one digest (sha256). */
 export const DIGEST_BYTES = 32;
@@ -20,8 +21,9 @@ export const READ_BUFFER_BYTES = 128 * 1024;
 
 /**
  * Writes the sha256 of `filePath` into `digests` at `offset`, reading through `buffer`. With `stats`,
- * the open file is first stat'ed into entry `statIndex` of them. Throws the system's error: the caller
- * knows the file by its path in source.path (sharedWork.ts).
+ * the open file is first stat'ed into entry `statIndex` of them. With `confineTo`, a file that no longer
+ * lies inside it is refused (confinedOpen.ts). Throws the system's error (or OutsideSourceError): the
+ * caller knows the file by its path in source.path (sharedWork.ts).
  */
 export function digestFileInto(
     filePath: string,
@@ -30,8 +32,9 @@ export function digestFileInto(
     offset: number,
     stats?: FileStats,
     statIndex = 0,
+    confineTo?: string,
 ): void {
-    const fd = fs.openSync(filePath, "r");
+    const fd = openConfined(filePath, confineTo);
     try {
         // To the end of the file, or to the size just stat'ed on this descriptor, never to a size seen before:
         // a short read is not proof of EOF on every filesystem, and a size from an earlier stat may be stale.

@@ -31,7 +31,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { replaceCacheFile } from "../local/cacheFile";
+import { readCacheFile, replaceCacheFile } from "../local/cacheFile";
 import { copyBytes, DIGEST_BYTES } from "./fileDigest";
 import { STAT_ROW_BYTES } from "../listing/fileStats";
 import { compareZipPaths, type ListingDependencies } from "../listing/sourceFiles";
@@ -275,12 +275,22 @@ function sectionsOf(start: number, lengths: readonly number[]): Array<{ start: n
 
 /** Reads a cache file; an empty cache when it is missing, unreadable, corrupt, truncated or of another format. */
 export function loadDigestCache(cacheFile: string): DigestCache {
+    const content = readCacheFile(cacheFile, DIGEST_CACHE_MAX_BYTES);
+    if (content === undefined) {
+        return emptyDigestCache();
+    }
     try {
-        return parseDigestCache(fs.readFileSync(cacheFile));
+        return parseDigestCache(content);
     } catch {
         return emptyDigestCache();
     }
 }
+
+/**
+ * A digest cache file larger than this is not read: about 3 million files' entries, far beyond any
+ * layer (AWS allows 262 MB unzipped), so only something that is not a cache gets there.
+ */
+const DIGEST_CACHE_MAX_BYTES = 512 << 20;
 
 /**
  * Writes `content` (serializeDigestCache's) in place of the cache file, whole or not at all

@@ -30,6 +30,8 @@ export interface DigestJob {
     slots: Int32Array;
     /** When given, each file is also stat'ed into it, at its slot, once it is open for reading. */
     stats?: FileStats;
+    /** The real path of source.path when files must lie inside it (confinedOpen.ts). */
+    confineTo?: string;
 }
 
 /** Indices into a job's control words. */
@@ -157,6 +159,7 @@ function itemRunner(job: SharedJob, items: readonly string[]): (index: number) =
         return (index) => stat(items[index], job.stats, index);
     }
     const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
-    const { digests, slots, stats } = job;
-    return (index) => digestFileInto(items[index], buffer, digests, slots[index] * DIGEST_BYTES, stats, slots[index]);
+    const { digests, slots, stats, confineTo } = job;
+    return (index) =>
+        digestFileInto(items[index], buffer, digests, slots[index] * DIGEST_BYTES, stats, slots[index], confineTo);
 }

@@ -8,12 +8,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import fg from "fast-glob";
 import { isExecutable, statSize, type FileStats } from "./fileStats";
+import { isWithin } from "./confinedOpen";
 import type { LayerSource } from "../types";
 import { SourceError, UnreadableFileError } from "./sourceError";
 import {
     canonicalPrefix,
     DEFAULT_INCLUDE,
     isSafeRelativePath,
+    patternProblem,
     prefixFailure,
     relativePathProblem,
 } from "../rules/entryNames";
@@ -33,12 +35,39 @@ export interface SourceFile extends ListedFile {
     /** The owner-execute bit of the file (of a link's target), kept in the zip as mode 0755; otherwise 0644. */
     executable: boolean;
     size: number;
+    /**
+     * The real path of source.path when links may not leave it (`followSymlinks` off): whoever reads the
+     * file opens it with openConfined, so that a link swapped after the listing cannot lead outside.
+     */
+    confineTo?: string;
+}
+
+/**
+ * What is never layer content, left out unless `source.defaultExcludes` is false: version-control
+ * folders (`.git` is a file in a worktree or submodule), Python's byte-code caches (regenerated with
+ * new bytes on every run) and macOS folder metadata.
+ */
+export const DEFAULT_EXCLUDES: readonly string[] = [
+    "**/.git",
+    "**/.git/**",
+    "**/.hg/**",
+    "**/.svn/**",
+    "**/__pycache__/**",
+    "**/*.pyc",
+    "**/.DS_Store",
+];
+
+/** The exclude patterns a listing of `source` applies: its own, then the default ones unless turned off. */
+export function excludePatterns(source: LayerSource): string[] {
+    return [...(source.exclude ?? []), ...(source.defaultExcludes === false ? [] : DEFAULT_EXCLUDES)];
 }
 
 /** A listing, and what its result depends on. */
 export interface SourceListing {
     /** The files, sorted by `zipPath`. */
     files: ListedFile[];
+    /** The real path of source.path when links may not leave it, for openConfined; `undefined` with `followSymlinks`. */
+    confineTo: string | undefined;
     /**
      * What else decides which files these are, or `undefined` when that cannot be checked cheaply (a link
      * was left unfollowed). Worked out when asked: only a listing that will be cached needs it.
@@ -78,7 +107,8 @@ export interface ListingDependencies {
  * @internal For tests and the bench.
  */
 export function listSourceFiles(source: LayerSource, baseDir: string): SourceFile[] {
-    return listSourceTree(source, baseDir).files.map(statListedFile);
+    const { files, confineTo } = listSourceTree(source, baseDir);
+    return files.map((file) => ({ ...statListedFile(file), confineTo }));
 }
 
 /**
@@ -95,7 +125,7 @@ export function listSourceTree(
     const rootReal = realSourceRoot(root);
     const prefix = checkedPrefix(source.prefix);
     const include = checkedPatterns(source.include ?? DEFAULT_INCLUDE, "source.include");
-    const exclude = checkedPatterns(source.exclude ?? [], "source.exclude");
+    const exclude = checkedPatterns(excludePatterns(source), "source.exclude");
     const guard = new ListingGuard(root, rootReal, source.followSymlinks === true, onDirectoryRead);
 
     const rootPrefix = sourceRootPrefix(root);
@@ -109,7 +139,11 @@ export function listSourceTree(
             `source.include: no files in ${root} match include ${JSON.stringify(include)} and exclude ${JSON.stringify(exclude)}; a layer needs at least one file`,
         );
     }
-    return { files: sortByZipPath(files), dependencies: () => guard.dependencies() };
+    return {
+        files: sortByZipPath(files),
+        confineTo: source.followSymlinks === true ? undefined : rootReal,
+        dependencies: () => guard.dependencies(),
+    };
 }
 
 /** `root` (an absolute source.path) ending in a separator, so that appending a relative path joins them. */
@@ -243,12 +277,9 @@ function realSourceRoot(root: string): string {
 /** Patterns are relative to `source.path`; one that is absolute or climbs out with `..` could publish anything. */
 function checkedPatterns(patterns: readonly string[], property: string): string[] {
     for (const pattern of patterns) {
-        const positive = pattern.startsWith("!") ? pattern.slice(1) : pattern;
-        if (positive.startsWith("/") || positive.split("/").includes("..")) {
-            throw new SourceError(
-                property,
-                `${property} pattern ${JSON.stringify(pattern)} must stay inside source.path: no leading "/" and no ".." segment`,
-            );
+        const problem = patternProblem(pattern);
+        if (problem) {
+            throw new SourceError(property, `${property} pattern ${JSON.stringify(pattern)} ${problem}`);
         }
     }
     return [...patterns];
@@ -274,6 +305,13 @@ function globEntries(root: string, include: string[], exclude: string[], guard: 
         if (error instanceof SourceError) {
             throw error;
         }
+        if ((error as NodeJS.ErrnoException).code === undefined) {
+            // Not the file system's failure: the patterns'.
+            throw new SourceError(
+                "source.include",
+                `source.include ${JSON.stringify(include)} with source.exclude ${JSON.stringify(exclude)} cannot be used: ${errorText(error)}`,
+            );
+        }
         throw new SourceError("source.path", `source.path ${root} cannot be listed: ${errorText(error)}`);
     }
 }
@@ -290,6 +328,9 @@ function listedFileOf(entry: fg.Entry, rootPrefix: string, prefix: string, guard
         );
     }
     const file = listedFile(relativePath, rootPrefix, prefix);
+    if (relativePath.includes(REPLACEMENT_CHARACTER)) {
+        assertUtf8Name(relativePath, file.absolutePath);
+    }
     if (entry.dirent.isSymbolicLink()) {
         throw new SourceError("source.path", guard.unresolvableLinkMessage(relativePath, file.absolutePath));
     }
@@ -416,7 +457,13 @@ class ListingGuard {
 
     /** Why a link fast-glob could not follow cannot be packaged: it dangles, or it loops on itself. */
     unresolvableLinkMessage(relativePath: string, absolutePath: string): string {
-        const target = fs.readlinkSync(absolutePath);
+        let target: string;
+        try {
+            target = fs.readlinkSync(absolutePath);
+        } catch (error) {
+            // Removed or replaced since the listing found it (a lock file's link, say).
+            return `source.path: ${relativePath} changed while the files were listed (it was a symlink that could not be followed; now: ${errorText(error)}); run the command again, or add it to source.exclude`;
+        }
         const looping = errorCode(() => fs.statSync(absolutePath)) === "ELOOP";
         const problem = looping ? "is a symlink loop" : "is a broken symlink (its target does not exist)";
         return `source.path: ${relativePath} ${problem}: it points to ${target}; fix the link or add it to source.exclude`;
@@ -538,14 +585,52 @@ class ListingGuard {
     }
 }
 
+/** What Node.js puts in a name for bytes that are not UTF-8. */
+const REPLACEMENT_CHARACTER = "\ufffd";
+
+/**
+ * A name read from disk with bytes that are not UTF-8 comes back with U+FFFD in their place, and no
+ * longer names the file. Zip entry names are UTF-8, so such a file cannot be published: refused,
+ * naming it with its bytes escaped. A name that really holds U+FFFD still exists, and passes.
+ */
+function assertUtf8Name(relativePath: string, absolutePath: string): void {
+    if (fs.existsSync(absolutePath)) {
+        return;
+    }
+    const directory = path.dirname(absolutePath);
+    const raw = safely(() => fs.readdirSync(directory, { encoding: "buffer" }))?.find(
+        (name) => name.toString("utf8") === path.basename(absolutePath),
+    );
+    const escaped = raw ? escapeBytes(raw) : path.posix.basename(relativePath);
+    const folder = path.posix.dirname(relativePath);
+    throw new SourceError(
+        "source.path",
+        `source.path: the file name "${folder === "." ? "" : `${folder}/`}${escaped}" is not valid UTF-8, and zip entry names are UTF-8; rename it (or exclude its folder)`,
+    );
+}
+
+/** Printable ASCII as it is, every other byte as \xNN. Pure. */
+function escapeBytes(bytes: Buffer): string {
+    return [...bytes]
+        .map((byte) =>
+            byte >= 0x20 && byte < 0x7f && byte !== 0x5c
+                ? String.fromCharCode(byte)
+                : `\\x${byte.toString(16).padStart(2, "0")}`,
+        )
+        .join("");
+}
+
+function safely<T>(action: () => T): T | undefined {
+    try {
+        return action();
+    } catch {
+        return undefined;
+    }
+}
+
 /** `name` inside `directory`, joined as fast-glob joins them (`directory` may be a root that ends in the separator). */
 function childPath(directory: string, name: string, separator: string): string {
     return directory.endsWith(separator) ? directory + name : directory + separator + name;
-}
-
-/** `child` is `parent` or lies below it (both absolute and normalized, as realpath and path.join give them). */
-function isWithin(child: string, parent: string): boolean {
-    return child === parent || child.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
 }
 
 function errorCode(action: () => unknown): string | undefined {

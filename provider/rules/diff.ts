@@ -51,8 +51,8 @@ type Olds = Partial<LayerVersionOutputs>;
 type Same = (olds: Olds, news: LayerVersionInputs) => boolean;
 
 /**
- * `source` and `zipFile` are judged by the `sourceHash` of their content alone: a moved directory, a
- * renamed zip or reordered globs with the same bytes are no change. They still count as changed while
+ * `source`, `zipFile` and `build` are judged by the `sourceHash` of their content (a build's: of its inputs)
+ * alone: a moved directory, a renamed zip or reordered globs with the same bytes are no change. They still count as changed while
  * they hold an unknown value (preview), since the content they will name is not known yet.
  */
 const judgedBySourceHash: Same = () => true;
@@ -62,6 +62,7 @@ const REPLACE_RULES: Record<string, Same> = {
     sourceHash: (olds, news) => olds.sourceHash === news.sourceHash,
     source: judgedBySourceHash,
     zipFile: judgedBySourceHash,
+    build: judgedBySourceHash,
     s3: (olds, news) => sameS3(olds.s3, news.s3),
     layerName: (olds, news) => olds.layerName === news.layerName,
     description: (olds, news) => sameText(olds.description, news.description),

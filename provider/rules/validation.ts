@@ -6,7 +6,8 @@ import * as limits from "./limits";
 import { stripUndefined } from "./outputs";
 import { InputFailure, LayerVersionInputs } from "../types";
 import { isUnknown } from "./unknowns";
-import { canonicalPrefix, DEFAULT_INCLUDE, prefixFailure } from "./entryNames";
+import { canonicalPrefix, DEFAULT_INCLUDE, patternProblem, prefixFailure } from "./entryNames";
+import { buildTargetFailures } from "./buildInputs";
 import { stagingFailures } from "./staging";
 import { closestName } from "./suggestions";
 
@@ -20,7 +21,7 @@ interface Field {
 }
 
 const LAMBDA = "the Lambda API";
-const CONTENT_INPUTS = ["source", "zipFile", "s3"];
+const CONTENT_INPUTS = ["source", "zipFile", "s3", "build"];
 /** Set by the engine (`__provider`) or by `check` itself (`sourceHash`), never typed by users. */
 const RESERVED_INPUTS = ["__provider", "sourceHash"];
 
@@ -135,9 +136,13 @@ const boolean: Check = (value, path) =>
 
 /**
  * One of a fixed set of strings, e.g. the Runtime enum. A string near a known name gets a suggestion
- * instead of the whole list; `otherwise` says what to do when none is near.
+ * instead of the whole list; `otherwise` says what to do when none is near (default: the list).
  */
-function oneOf(allowed: readonly string[], noun: string, otherwise: string): Check {
+function oneOf(
+    allowed: readonly string[],
+    noun: string,
+    otherwise = `it must be one of: ${allowed.join(", ")}`,
+): Check {
     return (value, path) => {
         if (typeof value === "string" && allowed.includes(value)) return [];
         const suggestion = typeof value === "string" ? closestName(value, allowed) : undefined;
@@ -212,8 +217,15 @@ const prefix: Check = (value, path) => {
     return failure ? [fail(path, failure)] : [];
 };
 
-const globs = (emptyReason?: string): Check =>
-    list({ element: nonEmpty("a glob pattern such as **/*.js"), emptyReason });
+/** One `include` / `exclude` pattern: a non-empty glob that stays inside source.path. */
+const pattern: Check = (value, path) => {
+    const failures = nonEmpty("a glob pattern such as **/*.js")(value, path);
+    if (failures.length) return failures;
+    const problem = patternProblem(value as string);
+    return problem ? [fail(path, `${path} ${quote(value as string)} ${problem}`)] : [];
+};
+
+const globs = (emptyReason?: string): Check => list({ element: pattern, emptyReason });
 
 const sourceCheck = object({
     path: { check: nonEmpty("the directory to package"), required: "the directory to package" },
@@ -221,6 +233,27 @@ const sourceCheck = object({
     exclude: { check: globs() },
     prefix: { check: prefix },
     followSymlinks: { check: boolean },
+    defaultExcludes: { check: boolean },
+    allowAnyLayout: { check: boolean },
+});
+
+/** An environment variable's name, as POSIX shells accept it. */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const buildCheck = object({
+    tool: { check: oneOf(["npm", "pip"], "a build tool"), required: '"npm" or "pip"' },
+    path: {
+        check: nonEmpty("the folder that holds package.json and package-lock.json, or requirements.txt"),
+        required: "the folder that holds package.json and package-lock.json, or requirements.txt",
+    },
+    args: { check: list({ element: nonEmpty("an argument for the tool") }) },
+    env: {
+        check: list({
+            element: text({ pattern: ENV_NAME, expected: "an environment variable name such as PIP_INDEX_URL" }),
+            uniqueNoun: "variable name",
+        }),
+    },
+    rebuildTrigger: { check: text({}) },
 });
 
 const s3Check = object({
@@ -304,6 +337,7 @@ const INPUTS: Record<string, Field> = {
     source: { check: sourceCheck },
     zipFile: { check: nonEmpty("the path of a zip file") },
     s3: { check: s3Check },
+    build: { check: buildCheck },
     description: { check: text({ min: 0, max: limits.DESCRIPTION_MAX_LENGTH }) },
     licenseInfo: { check: text({ min: 0, max: limits.LICENSE_INFO_MAX_LENGTH }) },
     compatibleRuntimes: {
@@ -340,13 +374,14 @@ const INPUTS: Record<string, Field> = {
     staging: { check: stagingFailures },
 };
 
-/** Exactly one of `source`, `zipFile`, `s3` says where the content comes from. */
+/** Exactly one of `source`, `zipFile`, `s3`, `build` says where the content comes from. */
 function contentChoice(news: Record<string, unknown>): InputFailure[] {
     // An unknown one may resolve to a value or to nothing: the choice is judged once all are known.
     if (CONTENT_INPUTS.some((name) => isUnknown(news[name]))) return [];
     const given = CONTENT_INPUTS.filter((name) => !isAbsent(news[name]));
     if (given.length === 1) return [];
-    const rule = "exactly one of source (a directory), zipFile (a zip on disk) or s3 (an object in S3) is required";
+    const rule =
+        "exactly one of source (a directory), zipFile (a zip on disk), s3 (an object in S3) or build (dependencies built from a lockfile) is required";
     return given.length === 0
         ? [fail(CONTENT_INPUTS.join(", "), `${rule}; none was given`)]
         : [fail(given.join(", "), `${rule}; ${given.join(" and ")} were given`)];
@@ -359,7 +394,8 @@ function contentChoice(news: Record<string, unknown>): InputFailure[] {
  */
 export function validateInputs(news: Record<string, unknown>): InputFailure[] {
     const fieldFailures = Object.entries(INPUTS).flatMap(([name, field]) => checkField(news[name], name, field));
-    return [...unknownNames(news, "", INPUTS, RESERVED_INPUTS), ...contentChoice(news), ...fieldFailures];
+    const failures = [...unknownNames(news, "", INPUTS, RESERVED_INPUTS), ...contentChoice(news), ...fieldFailures];
+    return failures.length ? failures : buildTargetFailures(news);
 }
 
 /** `nodejs` and `nodejs/` are the same folder: the canonical form ends with `/`; `""` means no prefix. */

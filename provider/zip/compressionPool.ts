@@ -88,6 +88,7 @@ function settle(pooled: PoolWorker, reply: CompressionReply): void {
             compressed: {
                 entries: reply.compressed.entries,
                 data: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+                digests: reply.compressed.digests,
             },
         });
     }

@@ -3,7 +3,7 @@
  * the order they came, each on the thread's one EntryCompressor (whose buffers are reused from request
  * to request, so two requests must never run at once). Used by the workers and by the calling thread.
  */
-import { EntryCompressor, type CompressedBatch, type EntrySummary, type FileToCompress } from "./entryCompression";
+import { EntryCompressor, type CompressedBatch, type FileToCompress, type SpilledEntry } from "./entryCompression";
 
 /** A batch number and its files, or one big file and where to spill it. */
 export interface CompressionRequest {
@@ -14,7 +14,7 @@ export interface CompressionRequest {
 }
 
 /** A batch compressed into memory, or the one entry that was compressed into its spill file. */
-export type CompressionResult = { compressed: CompressedBatch } | { spilled: EntrySummary };
+export type CompressionResult = { compressed: CompressedBatch } | { spilled: SpilledEntry };
 
 /** One thread's compressor: requests queue and run one after another. */
 export interface SerialCompressor {

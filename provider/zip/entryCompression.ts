@@ -5,10 +5,12 @@
  * does not depend on how the input is cut into chunks, so a file read whole and a file streamed give
  * the same bytes. Used by the compression workers, and on the calling thread for small trees.
  */
+import { createHash, hash } from "node:crypto";
 import { once } from "node:events";
 import * as fs from "node:fs";
 import * as zlib from "node:zlib";
 import { readUntilFull } from "../local/readUntilFull";
+import { openConfined } from "../listing/confinedOpen";
 import { DEFLATED, STORED } from "./zipRecords";
 import { UnreadableFileError } from "../listing/sourceError";
 
@@ -30,7 +32,12 @@ export interface FileToCompress {
     size: number;
     /** The path below `source.path`. */
     relativePath: string;
+    /** The real path of source.path when the file must lie inside it (confinedOpen.ts). */
+    confineTo?: string;
 }
+
+/** Bytes of one content digest (sha256), as the source hash takes them. */
+export const CONTENT_DIGEST_BYTES = 32;
 
 /** How an entry was compressed: what its local header and central directory record say. */
 export interface EntrySummary {
@@ -46,6 +53,17 @@ export interface EntrySummary {
 export interface CompressedBatch {
     entries: EntrySummary[];
     data: Buffer;
+    /**
+     * The sha256 of each file's content as it was read for its entry, CONTENT_DIGEST_BYTES each: the
+     * source hash of what the zip holds is computed from these, so that it describes the very bytes zipped.
+     */
+    digests: Uint8Array;
+}
+
+/** One big file's entry, compressed into its spill file, and the sha256 of the content that was read for it. */
+export interface SpilledEntry {
+    entry: EntrySummary;
+    digest: Uint8Array;
 }
 
 /** `content` deflated, or as it is when deflating does not shrink it; and its CRC. */
@@ -83,24 +101,27 @@ export class EntryCompressor {
             files.reduce((total, file) => total + file.size, 0),
         );
         const entries: EntrySummary[] = [];
+        const digests = new Uint8Array(files.length * CONTENT_DIGEST_BYTES);
         let used = 0;
-        for (const file of files) {
-            const { data, ...entry } = compressEntry(this.read(file));
+        files.forEach((file, index) => {
+            const content = this.read(file);
+            digests.set(hash("sha256", content, "buffer"), index * CONTENT_DIGEST_BYTES);
+            const { data, ...entry } = compressEntry(content);
             used += data.copy(this.output, used);
             entries.push(entry);
-        }
+        });
         // Its own memory, not a slice of a shared pool, so that it can be transferred to another thread.
         const result = Buffer.allocUnsafeSlow(used);
         this.output.copy(result, 0, 0, used);
-        return { entries, data: result };
+        return { entries, data: result, digests };
     }
 
     /**
      * Deflates one file too big to hold into `spillPath`, a chunk at a time through the reused read buffer.
      * When that did not shrink it, the spill file is removed and the entry is stored: its data is then
-     * the file itself, which the writer copies (checking it against the CRC returned here).
+     * the file itself, which the writer copies (checking it against the digest returned here).
      */
-    async compressToFile(file: FileToCompress, spillPath: string): Promise<EntrySummary> {
+    async compressToFile(file: FileToCompress, spillPath: string): Promise<SpilledEntry> {
         this.readBuffer = atLeast(this.readBuffer, STREAM_READ_BYTES);
         const input = this.readBuffer.subarray(0, STREAM_READ_BYTES);
         const deflate = zlib.createDeflateRaw({ level: DEFLATE_LEVEL, chunkSize: DEFLATE_OUTPUT_CHUNK_BYTES });
@@ -121,6 +142,7 @@ export class EntryCompressor {
             throw failure ?? error;
         };
         let crc32 = 0;
+        const sha256 = createHash("sha256");
         let bytesRead = 0;
         try {
             const fd = openForReading(file);
@@ -128,6 +150,7 @@ export class EntryCompressor {
                 for (let length = readFully(fd, input, file); length > 0; length = readFully(fd, input, file)) {
                     const chunk = input.subarray(0, length);
                     crc32 = zlib.crc32(chunk, crc32);
+                    sha256.update(chunk);
                     bytesRead += length;
                     await consumed(deflate, chunk).catch(reportFailure); // the chunk's memory is read into again next
                 }
@@ -147,11 +170,12 @@ export class EntryCompressor {
         if (bytesRead !== file.size) {
             throw changedSize(file, `${bytesRead} bytes`);
         }
+        const digest = sha256.digest();
         if (keepsDeflated(file.size, written)) {
-            return { method: DEFLATED, crc32, compressedSize: written };
+            return { entry: { method: DEFLATED, crc32, compressedSize: written }, digest };
         }
         fs.rmSync(spillPath);
-        return { method: STORED, crc32, compressedSize: file.size };
+        return { entry: { method: STORED, crc32, compressedSize: file.size }, digest };
     }
 
     /** The file's content, in the reused read buffer: valid until the next read. */
@@ -177,7 +201,7 @@ function changedSize(file: FileToCompress, now: string): UnreadableFileError {
 
 function openForReading(file: FileToCompress): number {
     try {
-        return fs.openSync(file.absolutePath, "r");
+        return openConfined(file.absolutePath, file.confineTo);
     } catch (error) {
         throw new UnreadableFileError(file.relativePath, (error as Error).message);
     }

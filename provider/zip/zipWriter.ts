@@ -14,12 +14,12 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as zlib from "node:zlib";
 import { CompressionPool } from "./compressionPool";
 import { serialCompressor, type CompressionRequest, type CompressionResult } from "./compressionRequests";
-import type { CompressedBatch, EntrySummary } from "./entryCompression";
+import { CONTENT_DIGEST_BYTES, type CompressedBatch, type EntrySummary, type SpilledEntry } from "./entryCompression";
 import { UnreadableFileError } from "../listing/sourceError";
 import type { SourceFile } from "../listing/sourceFiles";
+import { openConfined } from "../listing/confinedOpen";
 import { centralDirectoryRecord, endOfArchive, localFileHeader, STORED, type ZipEntryRecord } from "./zipRecords";
 
 /**
@@ -35,6 +35,11 @@ export interface WrittenZip {
     bytes: number;
     /** Base64 sha256 of the zip: what AWS reports as CodeSha256. */
     sha256Base64: string;
+    /**
+     * The sha256 of each file's content exactly as it went into the zip, 32 bytes per file in the order
+     * of `files`: the source hash computed from them describes this zip and nothing read at another time.
+     */
+    contentDigests: Uint8Array;
 }
 
 /** Where the work is done; none of it changes the zip's bytes. */
@@ -85,7 +90,7 @@ export async function writeLayerZip(
 ): Promise<WrittenZip> {
     const batches = planBatches(files, tuning);
     const contentBytes = files.reduce((total, file) => total + file.size, 0);
-    const output = new ZipOutput(fs.openSync(destination, "w"));
+    const output = new ZipOutput(fs.openSync(destination, "w"), files.length);
     let spillDirectory: string | undefined;
     let compressor: Compressor | undefined;
     let written: WrittenZip | undefined;
@@ -177,9 +182,12 @@ async function writeBatches(
             const { first, end } = batches[submitted];
             const request = {
                 batch: submitted,
-                files: files
-                    .slice(first, end)
-                    .map(({ absolutePath, size, relativePath }) => ({ absolutePath, size, relativePath })),
+                files: files.slice(first, end).map(({ absolutePath, size, relativePath, confineTo }) => ({
+                    absolutePath,
+                    size,
+                    relativePath,
+                    confineTo,
+                })),
                 spillPath: spillPath(submitted),
             };
             const compressing = compressor.compress(request);
@@ -190,25 +198,35 @@ async function writeBatches(
         ahead.delete(index);
         const { first, end } = batches[index];
         if ("spilled" in result) {
-            output.appendStreamed(files[first], result.spilled, spillPath(index)!);
+            output.appendStreamed(files[first], first, result.spilled, spillPath(index)!);
         } else {
-            output.appendBatch(files.slice(first, end), result.compressed);
+            output.appendBatch(files.slice(first, end), first, result.compressed);
         }
     }
 }
 
-/** The archive being written: where the next byte goes, its sha256 so far, and the central directory records. */
+/**
+ * The archive being written: where the next byte goes, its sha256 so far, the central directory records,
+ * and the digest of each file's content as it was zipped.
+ */
 class ZipOutput {
     position = 0;
     private readonly sha256 = createHash("sha256");
     private readonly directory = new GrowingBuffer();
     private entryCount = 0;
     private readonly copyBuffer = Buffer.allocUnsafe(1 << 20);
+    private readonly contentDigests: Uint8Array;
 
-    constructor(private readonly fd: number) {}
+    constructor(
+        private readonly fd: number,
+        fileCount: number,
+    ) {
+        this.contentDigests = new Uint8Array(fileCount * CONTENT_DIGEST_BYTES);
+    }
 
-    /** Appends compressed entries, each after its local header. */
-    appendBatch(files: readonly SourceFile[], compressed: CompressedBatch): void {
+    /** Appends compressed entries, each after its local header; `files` start at index `first` of the zip's files. */
+    appendBatch(files: readonly SourceFile[], first: number, compressed: CompressedBatch): void {
+        this.contentDigests.set(compressed.digests, first * CONTENT_DIGEST_BYTES);
         const parts: Buffer[] = [];
         let dataAt = 0;
         let offset = this.position;
@@ -223,19 +241,22 @@ class ZipOutput {
     }
 
     /**
-     * Appends a streamed entry: its deflated data from `spillPath` (removed then), or, when it is stored,
-     * the file itself, which must still match the CRC and size it was compressed with.
+     * Appends a streamed entry (file number `index`): its deflated data from `spillPath` (removed then),
+     * or, when it is stored, the file itself, which must still have the content (sha256) and size it was
+     * compressed with.
      */
-    appendStreamed(file: SourceFile, entry: EntrySummary, spillPath: string): void {
+    appendStreamed(file: SourceFile, index: number, { entry, digest }: SpilledEntry, spillPath: string): void {
+        this.contentDigests.set(digest, index * CONTENT_DIGEST_BYTES);
         this.writeAll([this.header(file, entry, this.position)]);
         if (entry.method === STORED) {
-            let copied: { bytes: number; crc32: number };
+            let copied: { bytes: number; sha256: Buffer };
             try {
-                copied = this.copyFrom(file.absolutePath, file.size + 1); // one byte more, to see a file that grew
+                // One byte more, to see a file that grew.
+                copied = this.copyFrom(file.absolutePath, file.size + 1, file.confineTo);
             } catch (error) {
                 throw new UnreadableFileError(file.relativePath, (error as Error).message);
             }
-            if (copied.bytes !== file.size || copied.crc32 !== entry.crc32) {
+            if (copied.bytes !== file.size || !copied.sha256.equals(digest)) {
                 throw new UnreadableFileError(
                     file.relativePath,
                     "its content differs from when it was compressed",
@@ -245,7 +266,7 @@ class ZipOutput {
         } else {
             let copied: { bytes: number };
             try {
-                copied = this.copyFrom(spillPath, entry.compressedSize);
+                copied = this.copyFrom(spillPath, entry.compressedSize, undefined);
             } catch (error) {
                 throw new Error(`cannot read the spill file ${spillPath}: ${(error as Error).message}`, {
                     cause: error,
@@ -265,7 +286,11 @@ class ZipOutput {
         const directoryOffset = this.position;
         const directory = this.directory.contents();
         this.writeAll([directory, endOfArchive(this.entryCount, directoryOffset, directory.length)]);
-        return { bytes: this.position, sha256Base64: this.sha256.digest("base64") };
+        return {
+            bytes: this.position,
+            sha256Base64: this.sha256.digest("base64"),
+            contentDigests: this.contentDigests,
+        };
     }
 
     close(): void {
@@ -286,11 +311,11 @@ class ZipOutput {
         return localFileHeader(record);
     }
 
-    /** Appends up to `limit` bytes of the file at `source`; how many, and their CRC. */
-    private copyFrom(source: string, limit: number): { bytes: number; crc32: number } {
-        const fd = fs.openSync(source, "r");
+    /** Appends up to `limit` bytes of the file at `source` (kept inside `confineTo`, if given); how many, and their sha256. */
+    private copyFrom(source: string, limit: number, confineTo: string | undefined): { bytes: number; sha256: Buffer } {
+        const fd = openConfined(source, confineTo);
         let bytes = 0;
-        let crc32 = 0;
+        const sha256 = createHash("sha256");
         try {
             while (bytes < limit) {
                 const read = fs.readSync(
@@ -304,14 +329,14 @@ class ZipOutput {
                     break;
                 }
                 const chunk = this.copyBuffer.subarray(0, read);
-                crc32 = zlib.crc32(chunk, crc32);
+                sha256.update(chunk);
                 this.writeAll([chunk]);
                 bytes += read;
             }
         } finally {
             fs.closeSync(fd);
         }
-        return { bytes, crc32 };
+        return { bytes, sha256: sha256.digest() };
     }
 
     /** Writes `parts` one after another at the current position, with as few system calls as the OS allows. */

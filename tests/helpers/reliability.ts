@@ -153,10 +153,19 @@ export async function capturingStderr<T>(action: () => Promise<T>): Promise<{ re
     }
 }
 
-/** The notes in a publish journal directory, parsed. */
+/** The notes in a publish journal directory, each its JSON lines merged in order. */
 export function journalNotes(journalDir: string): Array<Record<string, unknown>> {
     return fs
         .readdirSync(journalDir)
-        .filter((name) => name.endsWith(".json"))
-        .map((name) => JSON.parse(fs.readFileSync(path.join(journalDir, name), "utf8")));
+        .filter((name) => name.endsWith(".note"))
+        .map((name) =>
+            Object.assign(
+                {},
+                ...fs
+                    .readFileSync(path.join(journalDir, name), "utf8")
+                    .split("\n")
+                    .filter((line) => line !== "")
+                    .map((line) => JSON.parse(line)),
+            ),
+        );
 }

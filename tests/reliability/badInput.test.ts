@@ -200,9 +200,9 @@ function casesFor(f: Fixtures): BadInput[] {
             reason: ["AWS region code such as us-east-1"],
         },
         {
-            name: "none of source, zipFile, s3",
+            name: "none of source, zipFile, s3, build",
             news: () => ({ layerName: "bad" }),
-            property: "source, zipFile, s3",
+            property: "source, zipFile, s3, build",
             reason: ["exactly one of", "none was given"],
         },
         {
@@ -262,7 +262,7 @@ function casesFor(f: Fixtures): BadInput[] {
         {
             name: "a glob that climbs out",
             news: withContent({ source: { path: f.good, include: ["../**"] } }),
-            property: "source.include",
+            property: "source.include[0]",
             reason: ["must stay inside source.path", '".."'],
         },
         {

@@ -57,7 +57,7 @@ const BAD: BadCase[] = [
     {
         name: "no content",
         inputs: { source: undefined },
-        property: "source, zipFile, s3",
+        property: "source, zipFile, s3, build",
         mentions: ["exactly one", "source", "zipFile", "s3", "none"],
     },
     {
@@ -391,6 +391,46 @@ const BAD: BadCase[] = [
         mentions: ['"us-east"', "us-east-1"],
     },
     {
+        name: "build and source both given",
+        inputs: { build: { tool: "npm", path: "deps" }, compatibleArchitectures: ["arm64"] },
+        property: "source, build",
+        mentions: ["exactly one", "build (dependencies built from a lockfile)"],
+    },
+    {
+        name: "build.tool yarn",
+        inputs: { source: undefined, build: { tool: "yarn", path: "deps" }, compatibleArchitectures: ["arm64"] },
+        property: "build.tool",
+        mentions: ['"yarn"', "npm, pip"],
+    },
+    {
+        name: "build without path",
+        inputs: { source: undefined, build: { tool: "pip" }, compatibleArchitectures: ["arm64"] },
+        property: "build.path",
+        mentions: ["required", "requirements.txt"],
+    },
+    {
+        name: "build.env with a value instead of a name",
+        inputs: {
+            source: undefined,
+            build: { tool: "npm", path: "d", env: ["TOKEN=abc"] },
+            compatibleArchitectures: ["arm64"],
+        },
+        property: "build.env[0]",
+        mentions: ["environment variable name"],
+    },
+    {
+        name: "build for two architectures",
+        inputs: { source: undefined, build: { tool: "npm", path: "d" }, compatibleArchitectures: ["x86_64", "arm64"] },
+        property: "compatibleArchitectures",
+        mentions: ["exactly one", "x86_64 and arm64"],
+    },
+    {
+        name: "source.allowAnyLayout not a boolean",
+        inputs: { source: { path: "./layer", allowAnyLayout: "yes" } },
+        property: "source.allowAnyLayout",
+        mentions: ["true or false"],
+    },
+    {
         name: "descripton (typo)",
         inputs: { descripton: "x" },
         property: "descripton",
@@ -525,6 +565,16 @@ describe("validateInputs", () => {
         },
         "null for optional inputs": { ...GOOD, description: null, permissions: null, zipFile: null, s3: null },
         "the engine's and check's own names": { ...GOOD, __provider: "exports.handler = ...", sourceHash: "ab12" },
+        "a pip build for one architecture and one Python": {
+            layerName: "deps",
+            build: { tool: "pip", path: "deps", args: ["--no-index"], env: ["PIP_INDEX_URL"], rebuildTrigger: "1" },
+            compatibleRuntimes: ["python3.12", "nodejs20.x"],
+            compatibleArchitectures: ["arm64"],
+        },
+        "source with its opt-outs": {
+            layerName: "l",
+            source: { path: "x", defaultExcludes: false, allowAnyLayout: true },
+        },
         "every runtime of the SDK enum": {
             ...GOOD,
             compatibleRuntimes: ["nodejs20.x", "python3.12", "java21", "provided.al2023"],

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { expect } from "chai";
 import { EntryCompressor, compressEntry, keepsDeflated } from "../../../provider/zip/entryCompression";
 import { UnreadableFileError } from "../../../provider/listing/sourceError";
@@ -83,22 +83,28 @@ describe("entry compression", () => {
 
         const text = await new EntryCompressor().compressToFile(fileOf("text.txt"), spillPath);
         const spilled = fs.readFileSync(spillPath);
-        expect(text).to.deep.equal({
+        const sha256 = (name: string) =>
+            createHash("sha256")
+                .update(fs.readFileSync(fileOf(name).absolutePath))
+                .digest();
+        expect(text.entry).to.deep.equal({
             method: DEFLATED,
             crc32: zlib.crc32(fs.readFileSync(fileOf("text.txt").absolutePath)),
             compressedSize: spilled.length,
         });
+        expect(Buffer.from(text.digest).equals(sha256("text.txt"))).to.equal(true, "the digest of the content read");
         expect(spilled.equals(compressEntry(fs.readFileSync(fileOf("text.txt").absolutePath)).data)).to.equal(
             true,
             "the same bytes as deflating it whole",
         );
 
         const random = await new EntryCompressor().compressToFile(fileOf("random.bin"), spillPath);
-        expect(random).to.deep.equal({
+        expect(random.entry).to.deep.equal({
             method: STORED,
             crc32: zlib.crc32(fs.readFileSync(fileOf("random.bin").absolutePath)),
             compressedSize: 3 << 20,
         });
+        expect(Buffer.from(random.digest).equals(sha256("random.bin"))).to.equal(true);
         expect(fs.existsSync(spillPath)).to.equal(false);
     });
 

@@ -37,6 +37,8 @@ describe("buildLayerZip", () => {
             () => undefined,
             (rejection: Error) => rejection,
         );
-        expect(error?.message).to.include("changed while the deployment ran").and.include("nothing was published");
+        expect(error?.message)
+            .to.include(`the source of layer "l" changed while it was being published`)
+            .and.include("nothing was published; run `pulumi up` again");
     });
 });

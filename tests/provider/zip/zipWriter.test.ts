@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
@@ -8,7 +8,10 @@ import { needsPython3 } from "../../helpers/externalTools";
 import { listSourceFiles } from "../../../provider/listing/sourceFiles";
 import { SourceError } from "../../../provider/listing/sourceError";
 import type { LayerSource } from "../../../provider/types";
-import { DEFAULT_ZIP_TUNING, writeLayerZip, type ZipTuning } from "../../../provider/zip/zipWriter";
+import { DEFAULT_ZIP_TUNING, writeLayerZip, ZIP_COMPRESSION, type ZipTuning } from "../../../provider/zip/zipWriter";
+import { computeSourceHash } from "../../../provider/hashing/contentDigests";
+import { hashSourceFiles } from "../../../provider/hashing/sourceHash";
+import { readContentDigests } from "../../helpers/digests";
 import {
     removeTempDirs,
     runInNode,
@@ -69,10 +72,28 @@ describe("writeLayerZip", function () {
 
     it("reports the zip's size and base64 sha256, as AWS computes CodeSha256", async () => {
         const { written, bytes } = await zipTree(writeTree(tempDir(), tree));
-        expect(written).to.deep.equal({
+        expect({ bytes: written.bytes, sha256Base64: written.sha256Base64 }).to.deep.equal({
             bytes: bytes.length,
             sha256Base64: createHash("sha256").update(bytes).digest("base64"),
         });
+    });
+
+    it("reports each file's content digest as zipped, so the source hash of the zip is check's for an unchanged tree", async () => {
+        // Small files in a batch on this thread, and big ones streamed, deflated and stored, on workers.
+        const root = writeTree(tempDir(), {
+            ...tree,
+            "big/text.txt": "streamed text ".repeat(200_000),
+            "big/random.bin": randomBytes(3 << 20),
+        });
+        for (const tuning of [DEFAULT_ZIP_TUNING, { ...DEFAULT_ZIP_TUNING, workersFromBytes: 0 }]) {
+            const files = listSourceFiles({ path: root, prefix: "nodejs/" }, "/");
+            const written = await writeLayerZip(files, path.join(tempDir("zip-"), "layer.zip"), tuning);
+            expect(Buffer.from(written.contentDigests).equals(readContentDigests(files))).to.equal(true);
+            const checked = await computeSourceHash({ path: root, prefix: "nodejs/" }, "/");
+            expect(
+                hashSourceFiles(files, { prefix: "nodejs/", compression: ZIP_COMPRESSION }, written.contentDigests),
+            ).to.equal(checked.sourceHash);
+        }
     });
 
     it("places every entry under the prefix", async () => {

@@ -11,6 +11,7 @@ export {
     installPackedProgram,
     installProgram,
     InstallProgramOptions,
+    PULUMI_VERSION_VARIABLE,
 } from "./installedProgram";
 export { PropertyMap, SECRET_SIG, SIG_KEY, stripSecrets, UNKNOWN, wrapSecret } from "./properties";
 export {

@@ -25,7 +25,11 @@ export interface InstallPackedProgramOptions {
      * `node_modules` and `package-lock.json`).
      */
     programFiles: Record<string, string> | string;
-    /** The @pulumi/pulumi version to install (default: the version `packageDir` resolves, its dev install). */
+    /**
+     * The @pulumi/pulumi version to install. Default: the {@link PULUMI_VERSION_VARIABLE} environment
+     * variable when set (CI runs the engine path against the oldest and the newest version the peer range
+     * allows), otherwise the version `packageDir` resolves, its dev install.
+     */
     pulumiVersion?: string;
     /**
      * Keep the copied directory's own package.json, as a user's program has it: its dependency on the
@@ -57,6 +61,9 @@ export interface InstalledProgram {
     cleanup(): Promise<void>;
 }
 
+/** The environment variable that picks the @pulumi/pulumi version test programs install. */
+export const PULUMI_VERSION_VARIABLE = "PULUMI_LAMBDA_LAYER_TEST_PULUMI_VERSION";
+
 /** npm from its cache can still take a while on a busy two-core machine. */
 const NPM_TIMEOUT_MS = 300_000;
 
@@ -67,7 +74,8 @@ const NPM_TIMEOUT_MS = 300_000;
  * @throws (rejects) with npm's output when packing or installing fails
  */
 export async function installPackedProgram(options: InstallPackedProgramOptions): Promise<InstalledProgram> {
-    const pulumiVersion = options.pulumiVersion ?? resolvePulumiVersion(options.packageDir);
+    const pulumiVersion =
+        options.pulumiVersion || process.env[PULUMI_VERSION_VARIABLE] || resolvePulumiVersion(options.packageDir);
     const root = await fs.promises.mkdtemp(path.join(os.tmpdir(), "engine-program-"));
     const cleanup = (): Promise<void> => fs.promises.rm(root, { recursive: true, force: true });
     try {
@@ -83,6 +91,10 @@ export async function installPackedProgram(options: InstallPackedProgramOptions)
         } else {
             await writeProgram(dir, options.programFiles);
             await npm(dir, ["install", ...NPM_INSTALL_FLAGS, tarball, `@pulumi/pulumi@${pulumiVersion}`]);
+        }
+        const installed = resolvePulumiVersion(dir);
+        if (installed !== pulumiVersion) {
+            throw new Error(`asked for @pulumi/pulumi ${pulumiVersion}, npm installed ${installed} in ${dir}`);
         }
         return { dir, tarball, timings: { packMs, installMs: Date.now() - installStart }, cleanup };
     } catch (error) {

@@ -80,22 +80,28 @@ export class GrpcProviderHost implements ProviderHost {
         return this.log.waitFor(predicate, timeoutMs);
     }
 
-    /** The engine's opening calls: Handshake (UNIMPLEMENTED is the expected answer) and GetPluginInfo. */
+    /**
+     * The engine's opening calls: Handshake (UNIMPLEMENTED is the expected answer) and GetPluginInfo. A
+     * @pulumi/pulumi older than the Handshake RPC (3.142 is one) has no stubs for it: the engine's call
+     * would get UNIMPLEMENTED from it as well, so it is left out.
+     */
     async open(): Promise<void> {
         const { providerPb, emptyPb, grpc } = this.modules;
-        const handshake = new providerPb.ProviderHandshakeRequest()
-            .setEngineAddress(this.engine.address)
-            .setConfigureWithUrn(true);
-        try {
-            await this.call(
-                "handshake",
-                { engineAddress: this.engine.address, configureWithUrn: true },
-                (callback) => this.client.handshake(handshake, callback),
-                () => ({}),
-            );
-        } catch (error) {
-            if (!(error instanceof ProviderRpcError && error.code === grpc.status.UNIMPLEMENTED)) {
-                throw error;
+        if (typeof providerPb.ProviderHandshakeRequest === "function") {
+            const handshake = new providerPb.ProviderHandshakeRequest()
+                .setEngineAddress(this.engine.address)
+                .setConfigureWithUrn(true);
+            try {
+                await this.call(
+                    "handshake",
+                    { engineAddress: this.engine.address, configureWithUrn: true },
+                    (callback) => this.client.handshake(handshake, callback),
+                    () => ({}),
+                );
+            } catch (error) {
+                if (!(error instanceof ProviderRpcError && error.code === grpc.status.UNIMPLEMENTED)) {
+                    throw error;
+                }
             }
         }
         const info = await this.call(
@@ -122,11 +128,15 @@ export class GrpcProviderHost implements ProviderHost {
             .setAcceptsecrets(true)
             .setAcceptresources(true)
             .setSendsOldInputs(true)
-            .setSendsOldInputsToDelete(true)
-            .setUrn(`urn:pulumi:${stack}::${project}::${type}::default`)
-            .setName("default")
-            .setType(type)
-            .setId(crypto.randomUUID());
+            .setSendsOldInputsToDelete(true);
+        // The provider's own identity, sent since the Handshake RPC; an older SDK's stubs have no field for it.
+        if (typeof request.setUrn === "function") {
+            request
+                .setUrn(`urn:pulumi:${stack}::${project}::${type}::default`)
+                .setName("default")
+                .setType(type)
+                .setId(crypto.randomUUID());
+        }
         // The engine also sends the older `<package>:config:<key>` spelling; the host reads only `args`.
         for (const [key, value] of Object.entries(config)) {
             request.getVariablesMap().set(`${DYNAMIC_PACKAGE}:config:${key}`, value);
@@ -349,12 +359,17 @@ export class GrpcProviderHost implements ProviderHost {
         return options.oldInputs === undefined ? {} : { oldInputs: toWire(options.oldInputs, `${method} oldInputs`) };
     }
 
-    /** Sets urn, name and type as the engine does (name and type come from the URN). */
+    /**
+     * Sets urn, name and type as the engine does (name and type come from the URN); an older SDK's stubs
+     * (3.142) have the urn field only.
+     */
     private withUrn<Request extends UrnRequest>(request: Request, urn: string): Request {
         const { type, name } = parseUrn(urn);
         request.setUrn(urn);
-        request.setName(name);
-        request.setType(type);
+        if (typeof request.setName === "function") {
+            request.setName(name);
+            request.setType(type);
+        }
         return request;
     }
 

@@ -5,11 +5,7 @@
  * stacks whose state holds an old provider.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import {
-    DeleteLayerVersionCommand,
-    GetLayerVersionByArnCommand,
-    PublishLayerVersionCommand,
-} from "@aws-sdk/client-lambda";
+import { DeleteLayerVersionCommand, GetLayerVersionCommand, PublishLayerVersionCommand } from "@aws-sdk/client-lambda";
 import type { LayerPermission, LayerVersionInputs, LayerVersionOutputs } from "./types";
 import { validateInputs, normalizeInputs } from "./rules/validation";
 import { containsUnknown, UNKNOWN } from "./rules/unknowns";
@@ -184,7 +180,7 @@ async function publish(
         assertPublishedBytes(inputs.layerName, codeSha256, published.Content?.CodeSha256);
         const policy = await grantPermissions(target, inputs.permissions ?? [], undefined);
         await finishPublish(journal);
-        return { id: arn, outs: stripUndefined(outputsFromAws(inputs, published, policy)) };
+        return { id: arn, outs: stripUndefined(outputsFromAws(inputs, published, policy, "PublishLayerVersion")) };
     } catch (error) {
         await deleteVersion(inputs.layerName, target.ref).then(
             () => finishPublish(journal),
@@ -236,8 +232,8 @@ export async function read(
     }
     const ref = parseLayerVersionArn(id);
     const client = createLambdaClient(ref.region);
-    const live = await callLambdaOrMissing(props.layerName, "GetLayerVersionByArn", () =>
-        client.send(new GetLayerVersionByArnCommand({ Arn: id })),
+    const live = await callLambdaOrMissing(props.layerName, "GetLayerVersion", () =>
+        client.send(new GetLayerVersionCommand({ LayerName: ref.layerArn, VersionNumber: ref.version })),
     );
     if (!live) {
         return {};
@@ -246,7 +242,7 @@ export async function read(
     const inputs = inputsFromAws(props, live, policy);
     // ReadResult types `inputs` as the outputs type; what the engine needs there is the inputs.
     const readInputs = stripUndefined(inputs) as LayerVersionOutputs;
-    return { id, props: stripUndefined(outputsFromAws(inputs, live, policy)), inputs: readInputs };
+    return { id, props: stripUndefined(outputsFromAws(inputs, live, policy, "GetLayerVersion")), inputs: readInputs };
 }
 
 /** Reconciles permissions in place; a `retainOnDelete` flip alone makes no call at all. */

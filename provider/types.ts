@@ -3,6 +3,20 @@
  * `pulumi.Input<>` already resolved) and the outputs it stores in state. The SDK re-exports them.
  */
 
+import type { Architecture, Runtime } from "@aws-sdk/client-lambda";
+
+/** A runtime identifier the Lambda API knows (its `Runtime` enum), e.g. `nodejs22.x`, `python3.13`. */
+export type KnownRuntime = Runtime;
+
+/**
+ * A layer's compatible runtime: one of {@link KnownRuntime} (editors complete them), or any other string
+ * for a runtime AWS adds after this release (check still judges it against the installed SDK's list).
+ */
+export type LayerRuntime = KnownRuntime | (string & Record<never, never>);
+
+/** An instruction set the Lambda API knows: `x86_64` or `arm64`. */
+export type KnownArchitecture = Architecture;
+
 /** Where the layer's content comes from when it is a local directory. */
 export interface LayerSource {
     /** The directory to package. Relative paths resolve against the Pulumi program's directory. */
@@ -101,7 +115,11 @@ export interface LayerStaging {
 export interface LayerPermission {
     /** 1-100 characters, `[a-zA-Z0-9-_]+`; the key by which permissions are compared. */
     statementId: string;
-    /** A 12-digit account id, `*`, or `arn:aws:iam::<id>:root`. */
+    /**
+     * A 12-digit account id, `*`, or `arn:aws:iam::<id>:root`. After a refresh, a statement that this model
+     * cannot express (a Deny, another action, several principals, another condition) shows here as
+     * `foreign statement: <its JSON>`; the next update removes it.
+     */
     principal: string;
     /** With principal `*` only: limit the grant to this AWS Organization (`o-` followed by 10-32 characters). */
     organizationId?: string;
@@ -116,8 +134,8 @@ export interface LayerVersionInputs {
     build?: LayerBuild;
     description?: string;
     licenseInfo?: string;
-    compatibleRuntimes?: string[];
-    compatibleArchitectures?: string[];
+    compatibleRuntimes?: LayerRuntime[];
+    compatibleArchitectures?: KnownArchitecture[];
     permissions?: LayerPermission[];
     retainOnDelete?: boolean;
     region?: string;

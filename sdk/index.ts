@@ -2,7 +2,10 @@
 export { LayerVersion } from "./layerVersion";
 export type { LayerVersionArgs } from "./layerVersion";
 export type {
+    KnownArchitecture,
+    KnownRuntime,
     LayerBuild,
+    LayerRuntime,
     LayerPermission,
     LayerS3Content,
     LayerSource,

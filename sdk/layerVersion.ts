@@ -3,7 +3,15 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { LayerVersionProvider } from "../provider/layerVersionProvider";
-import type { LayerBuild, LayerPermission, LayerS3Content, LayerSource, LayerStaging } from "../provider/types";
+import type {
+    KnownArchitecture,
+    LayerBuild,
+    LayerPermission,
+    LayerRuntime,
+    LayerS3Content,
+    LayerSource,
+    LayerStaging,
+} from "../provider/types";
 import { OUTPUT_ONLY_FIELDS, type OutputOnlyField } from "../provider/rules/outputs";
 
 /** The arguments of a {@link LayerVersion}. Exactly one of `source`, `zipFile`, `s3` and `build` is required. */
@@ -28,10 +36,13 @@ export interface LayerVersionArgs {
     description?: pulumi.Input<string>;
     /** Up to 512 characters: an SPDX identifier, a URL or the license text. */
     licenseInfo?: pulumi.Input<string>;
-    /** Up to 15 runtimes from the Lambda API's Runtime list, e.g. `nodejs20.x`. Compared as a set. */
-    compatibleRuntimes?: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * Up to 15 runtimes from the Lambda API's Runtime list, e.g. `nodejs22.x` (editors complete them; a
+     * runtime newer than the installed SDK is accepted as a string). Compared as a set.
+     */
+    compatibleRuntimes?: pulumi.Input<pulumi.Input<LayerRuntime>[]>;
     /** `x86_64` and/or `arm64`. Compared as a set. */
-    compatibleArchitectures?: pulumi.Input<pulumi.Input<string>[]>;
+    compatibleArchitectures?: pulumi.Input<pulumi.Input<KnownArchitecture>[]>;
     /** Grants of `lambda:GetLayerVersion`, reconciled in place (no new version) when they change. */
     permissions?: pulumi.Input<pulumi.Input<LayerPermission>[]>;
     /** Keep the version, and its permissions, in AWS when the resource is deleted or replaced. */
@@ -89,8 +100,8 @@ export class LayerVersion extends pulumi.dynamic.Resource {
     public readonly layerName!: pulumi.Output<string>;
     public readonly description!: pulumi.Output<string | undefined>;
     public readonly licenseInfo!: pulumi.Output<string | undefined>;
-    public readonly compatibleRuntimes!: pulumi.Output<string[] | undefined>;
-    public readonly compatibleArchitectures!: pulumi.Output<string[] | undefined>;
+    public readonly compatibleRuntimes!: pulumi.Output<LayerRuntime[] | undefined>;
+    public readonly compatibleArchitectures!: pulumi.Output<KnownArchitecture[] | undefined>;
     public readonly permissions!: pulumi.Output<LayerPermission[] | undefined>;
     public readonly retainOnDelete!: pulumi.Output<boolean | undefined>;
     public readonly staging!: pulumi.Output<LayerStaging | undefined>;

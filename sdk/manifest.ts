@@ -38,7 +38,8 @@ export class ManifestError extends Error {
 }
 
 /**
- * Parses and validates a manifest's text. Relative `source.path`, `zipFile` and `build.path` values are taken relative
+ * Parses and validates a manifest's text; a ManifestError lists the problems of every layer at once.
+ * Relative `source.path`, `zipFile` and `build.path` values are taken relative
  * to the manifest's own folder (`manifestDir`) and returned relative to `programDir`, so the state holds
  * no absolute paths and moving the checkout changes nothing.
  */
@@ -49,17 +50,27 @@ export function parseLayerManifest(
 ): Record<string, ManifestLayer> {
     const manifest = parseDocument(text, fileName);
     const layers: Record<string, ManifestLayer> = {};
+    // Every layer is judged before anything is thrown, so one run shows every problem in the file.
+    const problems: string[] = [];
     for (const [name, declared] of Object.entries(manifest.layers)) {
         if (!isPlainObject(declared)) {
-            throw new ManifestError(`${fileName}: layer "${name}": must be a mapping of LayerVersion fields`);
+            problems.push(`layer "${name}": must be a mapping of LayerVersion fields`);
+            continue;
         }
         const layer = { ...manifest.defaults, ...declared } as ManifestLayer;
         const failures = validateInputs(layer as unknown as Record<string, unknown>);
         if (failures.length) {
             const lines = failures.map((failure) => `  ${failure.property}: ${failure.reason}`);
-            throw new ManifestError(`${fileName}: layer "${name}":\n${lines.join("\n")}`);
+            problems.push(`layer "${name}":\n${lines.join("\n")}`);
+            continue;
         }
         layers[name] = rebasePaths(layer, dirs);
+    }
+    if (problems.length === 1) {
+        throw new ManifestError(`${fileName}: ${problems[0]}`);
+    }
+    if (problems.length > 1) {
+        throw new ManifestError(`${fileName}: ${problems.length} layers have problems:\n${problems.join("\n")}`);
     }
     return layers;
 }

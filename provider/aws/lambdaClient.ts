@@ -88,6 +88,35 @@ interface ServiceErrorLike {
 const NO_ANSWER_ADVICE =
     "the Lambda API could not be reached: check the network, the region, and any endpoint setting (AWS_ENDPOINT_URL_LAMBDA, AWS_ENDPOINT_URL)";
 
+/**
+ * What to do when the SDK's default chain found no credentials: where it looked, in its order, and how
+ * to set one. Read when the error happens, so that it names the profile and the settings in effect.
+ */
+function missingCredentialsAdvice(): string {
+    const env = process.env;
+    const profile = env.AWS_PROFILE || "default";
+    const files = [env.AWS_SHARED_CREDENTIALS_FILE || "~/.aws/credentials", env.AWS_CONFIG_FILE || "~/.aws/config"];
+    const metadataOff = env.AWS_EC2_METADATA_DISABLED === "true";
+    const looked = [
+        "the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)",
+        `the profile "${profile}" in ${files.join(" and ")} (keys, SSO, role, credential_process)`,
+        "a web identity token (AWS_WEB_IDENTITY_TOKEN_FILE)",
+        "the container credentials endpoint (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI)",
+        metadataOff ? "not the EC2 instance metadata (AWS_EC2_METADATA_DISABLED=true)" : "the EC2 instance metadata",
+    ];
+    return (
+        `no AWS credentials were found; the SDK looked at ${looked.join(", ")}. ` +
+        "Set one: export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE=<profile> with a profile made by " +
+        "`aws configure` (or `aws configure sso` then `aws sso login`). The local emulator accepts any non-empty pair, " +
+        "e.g. AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test"
+    );
+}
+
+/** The SDK's default chain gave up: no source of credentials had any. */
+function isMissingCredentials(error: ServiceErrorLike | undefined): boolean {
+    return error?.name === "CredentialsProviderError" && !error.$fault;
+}
+
 /** A failed Lambda call, as the provider raises it: the message says it all, the fields let callers branch. */
 export class LambdaCallError extends Error {
     constructor(
@@ -150,7 +179,11 @@ function describeLambdaError(layerName: string, operation: string, error: unknow
     const attempts = meta.attempts && meta.attempts > 1 ? [`${meta.attempts} attempts`] : [];
     if (!code) {
         const details = attempts.length ? ` (${attempts.join(", ")})` : "";
-        const advice = isNetworkFailure(serviceError) ? `; ${NO_ANSWER_ADVICE}` : "";
+        const advice = isNetworkFailure(serviceError)
+            ? `; ${NO_ANSWER_ADVICE}`
+            : isMissingCredentials(serviceError)
+              ? `; ${missingCredentialsAdvice()}`
+              : "";
         const failure = new LambdaCallError(
             `layer "${layerName}": ${operation} failed${details}: ${message}${advice}`,
             undefined,
@@ -176,7 +209,20 @@ export async function callLambda<T>(layerName: string, operation: string, call: 
     }
 }
 
-/** Runs one Lambda call and answers `undefined` when the target does not exist (404). */
+/**
+ * "Not found" as AWS says it (ResourceNotFoundException), or as another Lambda-compatible endpoint says it:
+ * a 404 whose error code names it (`NotFound`, `LayerVersionNotFoundException`, ...). A 404 without such a
+ * code (an empty or HTML page from a wrong endpoint path) is not taken as "gone": that would drop live
+ * versions from the state.
+ */
+function isNotFound(error: unknown): boolean {
+    const code = awsErrorCode(error);
+    if (code === "ResourceNotFoundException") return true;
+    const status = (error as ServiceErrorLike | undefined)?.$metadata?.httpStatusCode;
+    return status === 404 && code !== undefined && /NotFound/i.test(code);
+}
+
+/** Runs one Lambda call and answers `undefined` when the target does not exist (see {@link isNotFound}). */
 export async function callLambdaOrMissing<T>(
     layerName: string,
     operation: string,
@@ -185,7 +231,7 @@ export async function callLambdaOrMissing<T>(
     try {
         return await call();
     } catch (error) {
-        if (awsErrorCode(error) === "ResourceNotFoundException") {
+        if (isNotFound(error)) {
             return undefined;
         }
         throw describeLambdaError(layerName, operation, error);

@@ -84,32 +84,41 @@ function preferSame<T>(
     return same(previous, actual) ? previous : actual;
 }
 
-function required<T>(value: T | undefined, field: string): T {
-    if (value === undefined) throw new Error(`The Lambda API's answer for the layer version has no ${field}`);
+/** A field the state cannot do without; its absence is named with the layer and the operation that answered. */
+function required<T>(value: T | undefined, field: string, answeredBy: { layerName: string; operation: string }): T {
+    if (value === undefined || value === null) {
+        throw new Error(
+            `layer "${answeredBy.layerName}": ${answeredBy.operation} answered without ${field}, which the state needs: ` +
+                "the endpoint does not answer as the Lambda API does (check AWS_ENDPOINT_URL_LAMBDA / AWS_ENDPOINT_URL)",
+        );
+    }
     return value;
 }
 
 /**
- * The state after PublishLayerVersion or GetLayerVersion: the inputs, plus what AWS reports about the
- * version, plus its policy (`policy`, `revisionId`) when one is given. Description, license and the
- * compatible lists are AWS's (in the inputs' spelling when equivalent). `Content.Location`, a pre-signed
- * download URL, is never stored. Throws when AWS's answer lacks the version's identity.
+ * The state after PublishLayerVersion or GetLayerVersion (`operation`, named in errors): the inputs, plus
+ * what AWS reports about the version, plus its policy (`policy`, `revisionId`) when one is given.
+ * Description, license and the compatible lists are AWS's (in the inputs' spelling when equivalent).
+ * `Content.Location`, a pre-signed download URL, is never stored. Throws, naming the operation and the
+ * field, when the answer lacks the version's identity or content fingerprint.
  */
 export function outputsFromAws(
     inputs: LayerVersionInputs,
     version: LayerVersionResponse,
-    policy?: LayerVersionPolicyResponse,
+    policy: LayerVersionPolicyResponse | undefined,
+    operation: "PublishLayerVersion" | "GetLayerVersion",
 ): LayerVersionOutputs {
     const content = version.Content ?? {};
+    const answeredBy = { layerName: inputs.layerName, operation };
     const outputs: LayerVersionOutputs = {
         ...inputs,
         ...describedByAws(inputs, version),
-        arn: required(version.LayerVersionArn, "LayerVersionArn"),
-        layerArn: required(version.LayerArn, "LayerArn"),
-        version: required(version.Version, "Version"),
-        codeSha256: required(content.CodeSha256, "Content.CodeSha256"),
-        codeSize: required(content.CodeSize, "Content.CodeSize"),
-        createdDate: required(version.CreatedDate, "CreatedDate"),
+        arn: required(version.LayerVersionArn, "LayerVersionArn", answeredBy),
+        layerArn: required(version.LayerArn, "LayerArn", answeredBy),
+        version: required(version.Version, "Version", answeredBy),
+        codeSha256: required(content.CodeSha256, "Content.CodeSha256", answeredBy),
+        codeSize: required(content.CodeSize, "Content.CodeSize", answeredBy),
+        createdDate: required(version.CreatedDate, "CreatedDate", answeredBy),
         policy: policy?.Policy || undefined,
         revisionId: policy?.RevisionId || undefined,
         signingJobArn: content.SigningJobArn || undefined,

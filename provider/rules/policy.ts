@@ -9,8 +9,25 @@ import { LayerPermission } from "../types";
 /** An account's root principal in any partition (`aws`, `aws-cn`, `aws-us-gov`, ...). */
 const ROOT_PRINCIPAL = /^arn:aws[a-zA-Z-]*:iam::(\d{12}):root$/;
 
-/** The condition key AWS writes for AddLayerVersionPermission's `OrganizationId`. */
-const ORGANIZATION_CONDITION_KEY = "aws:PrincipalOrgID";
+/** The condition key AWS writes for AddLayerVersionPermission's `OrganizationId` (IAM keys ignore case). */
+const ORGANIZATION_CONDITION_KEY = "aws:principalorgid";
+
+/**
+ * How a statement that the `permissions` model cannot express (a Deny, another action, several principals,
+ * a service principal, another condition) appears in `permissions`: under its Sid, with this prefix and the
+ * statement's JSON in place of a principal. Check refuses such a principal, so no declared permission
+ * matches it: the next diff shows the drift and the next update removes the statement by its Sid, as it
+ * does any permission added out of band.
+ */
+export const FOREIGN_STATEMENT_PREFIX = "foreign statement: ";
+
+/** The statementId of a statement that has no Sid: no Lambda call can remove it, and the update says so. */
+function missingSid(index: number): string {
+    return `(no Sid) Statement[${index}]`;
+}
+
+/** How much of a policy that is not JSON an error shows. */
+const SHOWN_TEXT_MAX = 500;
 
 /** The statements to remove (by statementId) and the permissions to add, in that order, to go from one set to another. */
 export interface PermissionChanges {
@@ -32,10 +49,6 @@ function compareStrings(a: string, b: string): number {
     return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function malformed(what: string): Error {
-    return new Error(`The layer version's policy is malformed: ${what}`);
-}
-
 function isObject(value: unknown): value is Record<string, unknown> {
     return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -46,99 +59,116 @@ function singleString(value: unknown): string | undefined {
     return Array.isArray(value) && value.length === 1 && typeof value[0] === "string" ? value[0] : undefined;
 }
 
+function shown(text: string): string {
+    return JSON.stringify(text.length > SHOWN_TEXT_MAX ? `${text.slice(0, SHOWN_TEXT_MAX)}...` : text);
+}
+
+/** The document's statements; only text that is not a JSON policy document at all is an error. */
 function statementsOf(policyJson: string): unknown[] {
     let document: unknown;
     try {
         document = JSON.parse(policyJson);
     } catch (error) {
-        throw malformed(`it is not JSON (${(error as Error).message})`);
+        throw new Error(
+            `The layer version's policy is not JSON (${(error as Error).message}); the endpoint answered ${shown(policyJson)}`,
+            { cause: error },
+        );
     }
-    if (!isObject(document)) throw malformed("it is not a JSON object");
+    if (!isObject(document)) {
+        throw new Error(`The layer version's policy is not a JSON object; the endpoint answered ${shown(policyJson)}`);
+    }
     const { Statement } = document;
-    // IAM allows one statement on its own as well as a list of them.
-    if (isObject(Statement)) return [Statement];
-    if (!Array.isArray(Statement)) throw malformed("it has no Statement list");
-    return Statement;
+    // IAM allows one statement on its own as well as a list of them; a document without any grants nothing.
+    if (Statement === undefined) return [];
+    return Array.isArray(Statement) ? Statement : [Statement];
 }
 
-function principalOf(principal: unknown, at: string): string {
-    const value = principal === "*" ? "*" : isObject(principal) ? singleString(principal.AWS) : undefined;
-    if (value === undefined || !PRINCIPAL_PATTERN.test(value)) {
-        throw malformed(
-            `${at}.Principal is ${JSON.stringify(principal)}; expected "*" or {"AWS": one account id, "*" or arn:aws:iam::<account id>:root}`,
-        );
+/**
+ * The one principal a layer permission can name, in canonical form: `*`, an account id, or an account's
+ * root ARN, written as a plain string (as some local mocks do) or as `{"AWS": ...}` with one value.
+ * Anything else (several principals, a service, a role) is undefined.
+ */
+function principalOf(principal: unknown): string | undefined {
+    const value = isObject(principal)
+        ? Object.keys(principal).length === 1
+            ? singleString(principal.AWS)
+            : undefined
+        : singleString(principal);
+    return value !== undefined && PRINCIPAL_PATTERN.test(value) ? canonicalPrincipal(value) : undefined;
+}
+
+/**
+ * What a condition says in the model's terms: `{}` for none, `{ organizationId }` for `StringEquals` on
+ * `aws:PrincipalOrgID` with one value, undefined for any other condition.
+ */
+function conditionOf(condition: unknown): { organizationId?: string } | undefined {
+    if (condition === undefined) return {};
+    if (!isObject(condition) || Object.keys(condition).length !== 1 || !isObject(condition.StringEquals)) {
+        return undefined;
     }
-    return canonicalPrincipal(value);
+    const entries = Object.entries(condition.StringEquals);
+    if (entries.length !== 1 || entries[0][0].toLowerCase() !== ORGANIZATION_CONDITION_KEY) return undefined;
+    const organizationId = singleString(entries[0][1]);
+    return organizationId === undefined ? undefined : { organizationId };
 }
 
-/** The organization of a `StringEquals` `aws:PrincipalOrgID` condition; no other condition can come from the Lambda API. */
-function organizationOf(condition: unknown, at: string): string | undefined {
-    if (condition === undefined) return undefined;
-    const organizationId =
-        isObject(condition) &&
-        Object.keys(condition).length === 1 &&
-        isObject(condition.StringEquals) &&
-        Object.keys(condition.StringEquals).length === 1
-            ? singleString(condition.StringEquals[ORGANIZATION_CONDITION_KEY])
-            : undefined;
-    if (organizationId === undefined) {
-        throw malformed(
-            `${at}.Condition is ${JSON.stringify(condition)}; expected {"StringEquals": {"${ORGANIZATION_CONDITION_KEY}": "o-..."}}`,
-        );
-    }
-    return organizationId;
-}
-
+/** The permission a statement grants, or its foreign entry when the model cannot express it. */
 function permissionOf(statement: unknown, index: number): LayerPermission {
-    const at = `Statement[${index}]`;
-    if (!isObject(statement)) throw malformed(`${at} is not an object`);
-    const { Sid, Effect, Action, Principal, Condition } = statement;
-    if (typeof Sid !== "string" || Sid === "") throw malformed(`${at} has no Sid`);
-    if (Effect !== "Allow")
-        throw malformed(`${at}.Effect is ${JSON.stringify(Effect)}; a layer permission can only be "Allow"`);
-    if (singleString(Action) !== LAYER_PERMISSION_ACTION) {
-        throw malformed(
-            `${at}.Action is ${JSON.stringify(Action)}; a layer permission grants only "${LAYER_PERMISSION_ACTION}"`,
-        );
+    const fields = isObject(statement) ? statement : {};
+    const { Sid, Effect, Action, Principal, Condition } = fields;
+    const hasSid = typeof Sid === "string" && Sid !== "";
+    const statementId = hasSid ? Sid : missingSid(index);
+    const action = singleString(Action);
+    const principal = principalOf(Principal);
+    const condition = conditionOf(Condition);
+    const expressible =
+        hasSid &&
+        Effect === "Allow" &&
+        action?.toLowerCase() === LAYER_PERMISSION_ACTION.toLowerCase() &&
+        principal !== undefined &&
+        condition !== undefined &&
+        // AddLayerVersionPermission takes an organization only with principal "*".
+        (condition.organizationId === undefined || principal === "*");
+    if (!expressible) {
+        const { Sid: _sid, Resource: _resource, ...described } = fields;
+        const text = isObject(statement) ? JSON.stringify(described) : JSON.stringify(statement);
+        return { statementId, principal: `${FOREIGN_STATEMENT_PREFIX}${text}` };
     }
-    const organizationId = organizationOf(Condition, at);
-    const principal = principalOf(Principal, at);
-    return organizationId === undefined
-        ? { statementId: Sid, principal }
-        : { statementId: Sid, principal, organizationId };
+    return condition.organizationId === undefined
+        ? { statementId, principal }
+        : { statementId, principal, organizationId: condition.organizationId };
 }
 
 /**
  * The permissions a GetLayerVersionPolicy document grants, sorted by statementId: principals in canonical
- * form, `organizationId` from the `aws:PrincipalOrgID` condition. No policy (`undefined` or `""`) grants
- * none. Throws an Error naming the statement and field when the document is not one the Lambda API writes.
+ * form (a plain account id, an account's root ARN, `{"AWS": ...}` with one value, `*`), `organizationId`
+ * from the `StringEquals` `aws:PrincipalOrgID` condition. A statement the model cannot express becomes a
+ * foreign entry ({@link FOREIGN_STATEMENT_PREFIX}), so refresh shows it and the next update removes it.
+ * No policy (`undefined` or `""`) grants none. Throws, showing the text, only when the policy is not a JSON
+ * object.
  */
 export function permissionsFromPolicy(policyJson: string | undefined): LayerPermission[] {
     if (policyJson === undefined || policyJson === "") return [];
-    const permissions = statementsOf(policyJson).map(permissionOf).sort(byStatementId);
-    const repeated = permissions.find(
-        (permission, index) => index > 0 && permissions[index - 1].statementId === permission.statementId,
-    );
-    if (repeated) throw malformed(`the Sid ${JSON.stringify(repeated.statementId)} appears in more than one statement`);
-    return permissions;
+    return statementsOf(policyJson).map(permissionOf).sort(byStatementId);
 }
 
 /**
  * The policy document AWS would return for these statements, each one as AddLayerVersionPermission
- * answers it (a JSON string), so create can record the policy without another call. Throws, like
- * `permissionsFromPolicy`, when a statement is not one the Lambda API writes.
+ * answers it (a JSON string), so create can record the policy without another call. Throws when a
+ * statement is not JSON.
  */
 export function policyFromStatements(statements: readonly string[]): string {
     const parsed = statements.map((statement, index) => {
         try {
             return JSON.parse(statement) as unknown;
         } catch (error) {
-            throw malformed(`Statement[${index}] is not JSON (${(error as Error).message})`);
+            throw new Error(
+                `AddLayerVersionPermission answered Statement[${index}] that is not JSON (${(error as Error).message}): ${shown(statement)}`,
+                { cause: error },
+            );
         }
     });
-    const policy = JSON.stringify({ Version: "2012-10-17", Id: "default", Statement: parsed });
-    permissionsFromPolicy(policy);
-    return policy;
+    return JSON.stringify({ Version: "2012-10-17", Id: "default", Statement: parsed });
 }
 
 /** Two grants with the same statementId are the same when principal (canonically) and organization match. */

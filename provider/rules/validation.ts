@@ -9,6 +9,7 @@ import { isUnknown } from "./unknowns";
 import { canonicalPrefix, DEFAULT_INCLUDE, patternProblem, prefixFailure } from "./entryNames";
 import { buildTargetFailures } from "./buildInputs";
 import { stagingFailures } from "./staging";
+import { closestName } from "./suggestions";
 
 /** Judges one value found at `path`; returns nothing when it is fine. */
 type Check = (value: unknown, path: string) => InputFailure[];
@@ -71,10 +72,9 @@ function unknownNames(
         .filter((name) => !allowed.includes(name) && !ignored.includes(name))
         .map((name) => {
             const where = path ? `a property of ${path}` : "an input of LayerVersion";
-            return fail(
-                propertyPath(path, name),
-                `${name} is not ${where}; the accepted names are: ${allowed.join(", ")}`,
-            );
+            const suggestion = closestName(name, allowed);
+            const hint = suggestion ? `did you mean ${suggestion}?` : `the accepted names are: ${allowed.join(", ")}`;
+            return fail(propertyPath(path, name), `${name} is not ${where}; ${hint}`);
         });
 }
 
@@ -134,15 +134,21 @@ function nonEmpty(what: string): Check {
 const boolean: Check = (value, path) =>
     typeof value === "boolean" ? [] : [fail(path, `${path} must be true or false; got ${describe(value)}`)];
 
-/** One of a fixed set of strings, e.g. the Runtime enum. */
-function oneOf(allowed: readonly string[], noun: string): Check {
+/**
+ * One of a fixed set of strings, e.g. the Runtime enum. A string near a known name gets a suggestion
+ * instead of the whole list; `otherwise` says what to do when none is near (default: the list).
+ */
+function oneOf(
+    allowed: readonly string[],
+    noun: string,
+    otherwise = `it must be one of: ${allowed.join(", ")}`,
+): Check {
     return (value, path) => {
         if (typeof value === "string" && allowed.includes(value)) return [];
+        const suggestion = typeof value === "string" ? closestName(value, allowed) : undefined;
+        const hint = suggestion ? `did you mean ${quote(suggestion)}?` : otherwise;
         return [
-            fail(
-                path,
-                `${path} ${typeof value === "string" ? quote(value) : describe(value)} is not ${noun}; ${LAMBDA} accepts: ${allowed.join(", ")}`,
-            ),
+            fail(path, `${path} ${typeof value === "string" ? quote(value) : describe(value)} is not ${noun}; ${hint}`),
         ];
     };
 }
@@ -336,14 +342,23 @@ const INPUTS: Record<string, Field> = {
     licenseInfo: { check: text({ min: 0, max: limits.LICENSE_INFO_MAX_LENGTH }) },
     compatibleRuntimes: {
         check: list({
-            element: oneOf(limits.RUNTIMES, "a Lambda runtime"),
+            element: oneOf(
+                limits.RUNTIMES,
+                "a Lambda runtime",
+                "use a runtime identifier of the Lambda API such as nodejs22.x, python3.13 or provided.al2023 " +
+                    "(one AWS added after this release of @aws-sdk/client-lambda needs a newer one)",
+            ),
             max: limits.COMPATIBLE_RUNTIMES_MAX,
             uniqueNoun: "runtime",
         }),
     },
     compatibleArchitectures: {
         check: list({
-            element: oneOf(limits.ARCHITECTURES, "a Lambda architecture"),
+            element: oneOf(
+                limits.ARCHITECTURES,
+                "a Lambda architecture",
+                `${LAMBDA} accepts: ${limits.ARCHITECTURES.join(", ")}`,
+            ),
             max: limits.COMPATIBLE_ARCHITECTURES_MAX,
             uniqueNoun: "architecture",
         }),

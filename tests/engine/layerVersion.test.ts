@@ -75,7 +75,7 @@ describe("LayerVersion through Pulumi's dynamic-provider host (engine path)", fu
             example.emulator.resetRequestCounts();
             const [drift] = await stack.refresh();
             expect(example.emulator.requestCounts(), "refresh makes two calls per layer").to.deep.equal({
-                GetLayerVersionByArn: 1,
+                GetLayerVersion: 1,
                 GetLayerVersionPolicy: 1,
             });
             expect(drift.op).to.equal("refresh-changed");

@@ -152,7 +152,7 @@ describe("LayerVersionProvider lifecycle (emulator, real SDK)", () => {
         );
         emulator.resetCounts();
         const refreshed = await provider.read!(id, outs);
-        expect(emulator.counts()).to.deep.equal({ GetLayerVersionByArn: 1, GetLayerVersionPolicy: 1 });
+        expect(emulator.counts()).to.deep.equal({ GetLayerVersion: 1, GetLayerVersionPolicy: 1 });
         expect(refreshed.id).to.equal(id);
         expect(refreshed.props!.permissions).to.deep.equal([{ statementId: "intruder", principal: "*" }]);
         expect(refreshed.inputs!.permissions).to.deep.equal([{ statementId: "intruder", principal: "*" }]);

@@ -114,6 +114,28 @@ describe("layer manifest", () => {
         });
     }
 
+    it("reports the problems of every layer at once, each under its layer", () => {
+        const text = [
+            "layers:",
+            "  good: { layerName: good, zipFile: g.zip }",
+            "  first: { layerName: first, zipFile: f.zip, descripton: x, compatibleRuntimes: [nodejs22] }",
+            "  listed: [1]",
+            "  last: { layerName: last, zipFile: l.zip, compatibleArchitectures: [amd64] }",
+            "",
+        ].join("\n");
+        expect(parseError(text)).to.equal(
+            [
+                "layers.yaml: 3 layers have problems:",
+                'layer "first":',
+                "  descripton: descripton is not an input of LayerVersion; did you mean description?",
+                '  compatibleRuntimes[0]: compatibleRuntimes[0] "nodejs22" is not a Lambda runtime; did you mean "nodejs22.x"?',
+                'layer "listed": must be a mapping of LayerVersion fields',
+                'layer "last":',
+                '  compatibleArchitectures[0]: compatibleArchitectures[0] "amd64" is not a Lambda architecture; did you mean "x86_64"?',
+            ].join("\n"),
+        );
+    });
+
     describe("JSON Schema (schema/layers.schema.json)", () => {
         const validate = new Ajv({ allErrors: true }).compile(SCHEMA);
 

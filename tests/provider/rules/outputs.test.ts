@@ -68,7 +68,7 @@ function undefinedPaths(value: unknown, path = "$"): string[] {
 
 describe("outputsFromAws", () => {
     it("maps AWS's answer onto the inputs, without the pre-signed Location", () => {
-        const outputs = outputsFromAws(INPUTS, response(), POLICY);
+        const outputs = outputsFromAws(INPUTS, response(), POLICY, "PublishLayerVersion");
         expect(outputs).to.deep.equal({
             ...INPUTS,
             arn: ARN,
@@ -92,7 +92,7 @@ describe("outputsFromAws", () => {
                 SigningProfileVersionArn: "arn:aws:signer:us-east-1:123456789012:/signing-profiles/p/v",
             },
         });
-        const outputs = outputsFromAws(INPUTS, signed);
+        const outputs = outputsFromAws(INPUTS, signed, undefined, "PublishLayerVersion");
         expect(outputs.signingJobArn).to.equal("arn:aws:signer:us-east-1:123456789012:/signing-jobs/j");
         expect(outputs.signingProfileVersionArn).to.equal(
             "arn:aws:signer:us-east-1:123456789012:/signing-profiles/p/v",
@@ -109,6 +109,8 @@ describe("outputsFromAws", () => {
         const outputs = outputsFromAws(
             { layerName: "my-layer", s3: { bucket: "b", key: "k", objectVersion: undefined } },
             minimal,
+            undefined,
+            "PublishLayerVersion",
         );
         expect(undefinedPaths(outputs)).to.deep.equal([]);
         for (const absent of [
@@ -128,6 +130,8 @@ describe("outputsFromAws", () => {
         const outputs = outputsFromAws(
             { ...INPUTS, description: "", compatibleArchitectures: [] },
             response({ Description: undefined, CompatibleArchitectures: undefined }),
+            undefined,
+            "GetLayerVersion",
         );
         expect(outputs.description).to.equal("");
         expect(outputs.compatibleArchitectures).to.deep.equal([]);
@@ -138,34 +142,37 @@ describe("outputsFromAws", () => {
         const outputs = outputsFromAws(
             { ...INPUTS, description: undefined, compatibleRuntimes: ["python3.11"] },
             response(),
+            undefined,
+            "GetLayerVersion",
         );
         expect(outputs.description).to.equal("My layer");
         expect(outputs.compatibleRuntimes).to.deep.equal(["python3.12", "python3.11"]);
     });
 
     for (const missing of ["LayerVersionArn", "LayerArn", "Version", "CreatedDate"] as const) {
-        it(`throws when AWS's answer has no ${missing}`, () => {
-            expect(() => outputsFromAws(INPUTS, response({ [missing]: undefined }))).to.throw(
-                new RegExp(`has no ${missing}`),
-            );
+        it(`throws, naming the layer, the operation and the field, when the answer has no ${missing}`, () => {
+            expect(() =>
+                outputsFromAws(INPUTS, response({ [missing]: undefined }), undefined, "GetLayerVersion"),
+            ).to.throw(`layer "my-layer": GetLayerVersion answered without ${missing}, which the state needs`);
         });
     }
 
     it("throws when AWS's answer has no content digest", () => {
-        expect(() => outputsFromAws(INPUTS, response({ Content: { Location: LOCATION, CodeSize: 1 } }))).to.throw(
-            /has no Content.CodeSha256/,
+        const answer = response({ Content: { Location: LOCATION, CodeSize: 1 } });
+        expect(() => outputsFromAws(INPUTS, answer, undefined, "PublishLayerVersion")).to.throw(
+            "PublishLayerVersion answered without Content.CodeSha256",
         );
     });
 });
 
 describe("inputsFromAws", () => {
-    const state = outputsFromAws(INPUTS, response(), POLICY);
+    const state = outputsFromAws(INPUTS, response(), POLICY, "PublishLayerVersion");
 
     it("returns only inputs, content and settings from the previous state", () => {
         const signed = response({
             Content: { ...response().Content, SigningJobArn: "job", SigningProfileVersionArn: "profile" },
         });
-        const signedState = outputsFromAws(INPUTS, signed, POLICY);
+        const signedState = outputsFromAws(INPUTS, signed, POLICY, "PublishLayerVersion");
         expect(Object.keys(signedState)).to.include.members([...OUTPUT_ONLY_FIELDS]);
         const inputs = inputsFromAws(signedState, signed, POLICY);
         expect(inputs).to.deep.equal(INPUTS);
@@ -232,7 +239,7 @@ describe("outputsAfterUpdate", () => {
     const signed = response({
         Content: { ...response().Content, SigningJobArn: "job", SigningProfileVersionArn: "profile" },
     });
-    const olds = outputsFromAws(INPUTS, signed, POLICY);
+    const olds = outputsFromAws(INPUTS, signed, POLICY, "PublishLayerVersion");
 
     it("keeps what AWS reported about the version, takes the new inputs and the reconciled policy", () => {
         const news: LayerVersionInputs = { ...INPUTS, permissions: [], retainOnDelete: false };
@@ -258,9 +265,9 @@ describe("outputsAfterUpdate", () => {
 
 describe("a refresh followed by a diff", () => {
     function refresh(policy?: { Policy?: string; RevisionId?: string }) {
-        const state = outputsFromAws(INPUTS, response(), POLICY);
+        const state = outputsFromAws(INPUTS, response(), POLICY, "PublishLayerVersion");
         const inputs = inputsFromAws(state, response(), policy);
-        return outputsFromAws(inputs, response(), policy);
+        return outputsFromAws(inputs, response(), policy, "GetLayerVersion");
     }
 
     it("shows no change when nothing drifted, despite AWS's spelling and order", () => {

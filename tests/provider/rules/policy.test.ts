@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import {
     canonicalPrincipal,
+    FOREIGN_STATEMENT_PREFIX,
     permissionsFromPolicy,
     permissionsToRestore,
     planPermissionChanges,
@@ -25,6 +26,8 @@ function statement(sid: string, principal: unknown, extra: Record<string, unknow
 function policy(...statements: unknown[]): string {
     return JSON.stringify({ Version: "2012-10-17", Id: "default", Statement: statements });
 }
+
+const isForeignStatement = (permission: LayerPermission) => permission.principal.startsWith(FOREIGN_STATEMENT_PREFIX);
 
 const ORG_CONDITION = { StringEquals: { "aws:PrincipalOrgID": "o-abcdefghij" } };
 
@@ -57,7 +60,7 @@ describe("permissionsFromPolicy", () => {
             Version: "2012-10-17",
             Statement: statement(
                 "s",
-                { AWS: ["arn:aws-cn:iam::123456789012:root"] },
+                { AWS: ["*"] },
                 {
                     Action: ["lambda:GetLayerVersion"],
                     Condition: { StringEquals: { "aws:PrincipalOrgID": ["o-abcdefghij"] } },
@@ -65,65 +68,135 @@ describe("permissionsFromPolicy", () => {
             ),
         });
         expect(permissionsFromPolicy(document)).to.deep.equal([
-            { statementId: "s", principal: "123456789012", organizationId: "o-abcdefghij" },
+            { statementId: "s", principal: "*", organizationId: "o-abcdefghij" },
         ]);
     });
 
-    const MALFORMED: [string, string, RegExp][] = [
-        ["not JSON", "{Statement:", /not JSON/],
-        ["a JSON array", "[]", /not a JSON object/],
-        ["no Statement", JSON.stringify({ Version: "2012-10-17" }), /no Statement list/],
-        ["a statement that is a string", policy("allow"), /Statement\[0\] is not an object/],
-        ["a statement without Sid", policy({ ...statement("", "*") }), /Statement\[0\] has no Sid/],
-        ["a Deny statement", policy(statement("s", "*", { Effect: "Deny" })), /Statement\[0\]\.Effect is "Deny"/],
-        [
-            "another action",
-            policy(statement("s", "*", { Action: "lambda:InvokeFunction" })),
-            /Statement\[0\]\.Action is "lambda:InvokeFunction"; .*lambda:GetLayerVersion/,
-        ],
-        [
-            "a service principal",
-            policy(statement("s", { Service: "lambda.amazonaws.com" })),
-            /Statement\[0\]\.Principal is \{"Service"/,
-        ],
-        [
-            "two principals in one statement",
-            policy(statement("s", { AWS: ["111111111111", "222222222222"] })),
-            /Statement\[0\]\.Principal/,
-        ],
-        [
-            "an IAM user",
-            policy(statement("a", "*"), statement("s", { AWS: "arn:aws:iam::123456789012:user/bob" })),
-            /Statement\[1\]\.Principal .*user\/bob/,
-        ],
-        [
-            "another condition",
-            policy(statement("s", "*", { Condition: { StringLike: { "aws:PrincipalOrgID": "o-*" } } })),
-            /Statement\[0\]\.Condition .*StringLike/,
-        ],
+    it("reads the plain-string principals local mocks write: an account id, an account ARN, *", () => {
+        const document = policy(
+            statement("id", "210987654321"),
+            statement("arn", "arn:aws:iam::210987654321:root"),
+            statement("star", "*"),
+            statement("list", { AWS: ["210987654321"] }),
+            statement("cn", ["arn:aws-cn:iam::210987654321:root"]),
+        );
+        expect(permissionsFromPolicy(document)).to.deep.equal([
+            { statementId: "arn", principal: "210987654321" },
+            { statementId: "cn", principal: "210987654321" },
+            { statementId: "id", principal: "210987654321" },
+            { statementId: "list", principal: "210987654321" },
+            { statementId: "star", principal: "*" },
+        ]);
+    });
+
+    it("reads an organization condition in any case of its key, and an action in any case", () => {
+        const document = policy(
+            statement(
+                "org",
+                { AWS: "*" },
+                {
+                    Action: "Lambda:getLayerVersion",
+                    Condition: { StringEquals: { "aws:principalOrgId": ["o-abcdefghij"] } },
+                },
+            ),
+        );
+        expect(permissionsFromPolicy(document)).to.deep.equal([
+            { statementId: "org", principal: "*", organizationId: "o-abcdefghij" },
+        ]);
+    });
+
+    it("reads a document without Statement as granting nothing", () => {
+        expect(permissionsFromPolicy(JSON.stringify({ Version: "2012-10-17" }))).to.deep.equal([]);
+    });
+
+    const FOREIGN: [string, Record<string, unknown>][] = [
+        ["a Deny statement", statement("s", "*", { Effect: "Deny" })],
+        ["another action", statement("s", "*", { Action: "lambda:InvokeFunction" })],
+        ["two actions", statement("s", "*", { Action: ["lambda:GetLayerVersion", "lambda:ListLayers"] })],
+        ["a service principal", statement("s", { Service: "lambda.amazonaws.com" })],
+        ["two principals in one statement", statement("s", { AWS: ["111111111111", "222222222222"] })],
+        ["an AWS and a service principal", statement("s", { AWS: "111111111111", Service: "x.amazonaws.com" })],
+        ["an IAM user", statement("s", { AWS: "arn:aws:iam::123456789012:user/bob" })],
+        ["another condition operator", statement("s", "*", { Condition: { StringLike: ORG_CONDITION.StringEquals } })],
+        ["another condition key", statement("s", "*", { Condition: { StringEquals: { "aws:SourceAccount": "1" } } })],
         [
             "a condition with two keys",
-            policy(
-                statement("s", "*", {
-                    Condition: { StringEquals: { "aws:PrincipalOrgID": "o-abcdefghij", "aws:SourceIp": "1.2.3.4" } },
-                }),
-            ),
-            /Condition/,
+            statement("s", "*", {
+                Condition: { StringEquals: { "aws:PrincipalOrgID": "o-abcdefghij", "aws:SourceIp": "1.2.3.4" } },
+            }),
         ],
         [
-            "a repeated Sid",
-            policy(statement("s", "*"), statement("s", { AWS: "123456789012" })),
-            /Sid "s" appears in more than one statement/,
+            "two organizations",
+            statement("s", "*", { Condition: { StringEquals: { "aws:PrincipalOrgID": ["o-a", "o-b"] } } }),
         ],
+        ["an organization on an account grant", statement("s", "210987654321", { Condition: ORG_CONDITION })],
     ];
-    for (const [name, document, message] of MALFORMED) {
-        it(`throws on ${name}, saying what is malformed`, () => {
-            expect(() => permissionsFromPolicy(document))
-                .to.throw(Error, /policy is malformed/)
-                .with.property("message")
-                .that.matches(message);
+    for (const [name, foreign] of FOREIGN) {
+        it(`reports ${name} as a foreign statement under its Sid, keeping the others`, () => {
+            const permissions = permissionsFromPolicy(policy(statement("kept", "*"), foreign));
+            expect(permissions).to.have.length(2);
+            expect(permissions[0]).to.deep.equal({ statementId: "kept", principal: "*" });
+            expect(permissions[1].statementId).to.equal("s");
+            expect(isForeignStatement(permissions[1])).to.equal(true);
+            const { Sid: _sid, Resource: _resource, ...described } = foreign;
+            expect(permissions[1].principal).to.equal(FOREIGN_STATEMENT_PREFIX + JSON.stringify(described));
         });
     }
+
+    it("reports a statement without Sid, or that is not an object, under its place in the list", () => {
+        const { Sid: _sid, ...withoutSid } = statement("", "*");
+        const permissions = permissionsFromPolicy(policy(withoutSid, "allow"));
+        expect(permissions.map((permission) => permission.statementId)).to.deep.equal([
+            "(no Sid) Statement[0]",
+            "(no Sid) Statement[1]",
+        ]);
+        expect(permissions.every(isForeignStatement)).to.equal(true);
+    });
+
+    it("keeps both statements of a repeated Sid, so that the update removes the one not declared", () => {
+        const permissions = permissionsFromPolicy(policy(statement("s", "*"), statement("s", { AWS: "123456789012" })));
+        expect(permissions).to.have.length(2);
+        expect(planPermissionChanges(permissions, [{ statementId: "s", principal: "*" }])).to.deep.equal({
+            remove: ["s"],
+            add: [{ statementId: "s", principal: "*" }],
+        });
+    });
+
+    it("plans the removal of a foreign statement by its Sid, and never takes it for a declared grant", () => {
+        const current = permissionsFromPolicy(policy(statement("s", "*", { Effect: "Deny" }), statement("a", "*")));
+        const declared = [{ statementId: "a", principal: "*" }];
+        expect(samePermissions(current, declared)).to.equal(false);
+        expect(planPermissionChanges(current, declared)).to.deep.equal({ remove: ["s"], add: [] });
+        expect(planPermissionChanges(current, [...declared, { statementId: "s", principal: "*" }])).to.deep.equal({
+            remove: ["s"],
+            add: [{ statementId: "s", principal: "*" }],
+        });
+    });
+
+    for (const [name, text] of [
+        ["not JSON", "{Statement:"],
+        ["JSON that is not an object", "[]"],
+    ]) {
+        it(`throws on a policy that is ${name}, showing the text`, () => {
+            expect(() => permissionsFromPolicy(text))
+                .to.throw(Error, /The layer version's policy is not/)
+                .with.property("message")
+                .that.includes(`the endpoint answered ${JSON.stringify(text)}`);
+        });
+    }
+
+    it("shows at most 500 characters of a long policy that is not JSON", () => {
+        const message = (() => {
+            try {
+                permissionsFromPolicy(`<${"x".repeat(2000)}`);
+            } catch (error) {
+                return (error as Error).message;
+            }
+            return "";
+        })();
+        expect(message).to.include(`"<${"x".repeat(499)}..."`);
+        expect(message.length).to.be.below(700);
+    });
 });
 
 describe("canonicalPrincipal", () => {
@@ -254,10 +327,9 @@ describe("policyFromStatements", () => {
         ]);
     });
 
-    it("throws on a statement that is not JSON or not a layer permission", () => {
-        expect(() => policyFromStatements(["{"])).to.throw(/malformed: Statement\[0\] is not JSON/);
-        expect(() => policyFromStatements([JSON.stringify(statement("a", "*")), "{}"])).to.throw(
-            /malformed: Statement\[1\] has no Sid/,
+    it("throws on a statement that is not JSON, showing it", () => {
+        expect(() => policyFromStatements([JSON.stringify(statement("a", "*")), "{"])).to.throw(
+            "AddLayerVersionPermission answered Statement[1] that is not JSON (",
         );
     });
 });

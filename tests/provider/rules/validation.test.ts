@@ -244,7 +244,7 @@ const BAD: BadCase[] = [
         name: "compatibleRuntimes unknown runtime",
         inputs: { compatibleRuntimes: ["nodejs20"] },
         property: "compatibleRuntimes[0]",
-        mentions: ['"nodejs20"', "not a Lambda runtime", "nodejs20.x"],
+        mentions: ['"nodejs20"', "not a Lambda runtime", 'did you mean "nodejs20.x"?'],
     },
     {
         name: "compatibleRuntimes with a null",
@@ -268,7 +268,7 @@ const BAD: BadCase[] = [
         name: "compatibleArchitectures amd64",
         inputs: { compatibleArchitectures: ["amd64"] },
         property: "compatibleArchitectures[0]",
-        mentions: ['"amd64"', "x86_64", "arm64"],
+        mentions: ['"amd64"', 'did you mean "x86_64"?'],
     },
     {
         name: "compatibleArchitectures repeated",
@@ -437,6 +437,68 @@ const BAD: BadCase[] = [
         mentions: ["not an input of LayerVersion", "description"],
     },
 ];
+
+describe("suggestions for mistyped names", () => {
+    const CASES: [string, Record<string, unknown>, string, string][] = [
+        [
+            "a misspelled input",
+            { descripton: "x" },
+            "descripton",
+            "descripton is not an input of LayerVersion; did you mean description?",
+        ],
+        ["swapped letters in an input", { licenesInfo: "MIT" }, "licenesInfo", "did you mean licenseInfo?"],
+        [
+            "a misspelled source field",
+            { source: { path: "./layer", prefx: "nodejs/" } },
+            "source.prefx",
+            "did you mean prefix?",
+        ],
+        [
+            "a runtime without .x",
+            { compatibleRuntimes: ["nodejs22"] },
+            "compatibleRuntimes[0]",
+            'compatibleRuntimes[0] "nodejs22" is not a Lambda runtime; did you mean "nodejs22.x"?',
+        ],
+        [
+            "a runtime in another case",
+            { compatibleRuntimes: ["Python3.12"] },
+            "compatibleRuntimes[0]",
+            'did you mean "python3.12"?',
+        ],
+        [
+            "amd64",
+            { compatibleArchitectures: ["amd64"] },
+            "compatibleArchitectures[0]",
+            'compatibleArchitectures[0] "amd64" is not a Lambda architecture; did you mean "x86_64"?',
+        ],
+        ["aarch64", { compatibleArchitectures: ["aarch64"] }, "compatibleArchitectures[0]", 'did you mean "arm64"?'],
+        ["arm_64", { compatibleArchitectures: ["arm_64"] }, "compatibleArchitectures[0]", 'did you mean "arm64"?'],
+    ];
+    for (const [name, inputs, property, reason] of CASES) {
+        it(`suggests the right name for ${name}`, () => {
+            const failures = validateInputs({ ...GOOD, ...inputs });
+            expect(failures.map((f) => f.property)).to.deep.equal([property]);
+            expect(failures[0].reason).to.include(reason);
+        });
+    }
+
+    it("gives each bad runtime one short line, not the whole Runtime list", () => {
+        const failures = validateInputs({ ...GOOD, compatibleRuntimes: ["nodejs22", "cobol85", "nodejs22.x"] });
+        expect(failures.map((f) => f.property)).to.deep.equal(["compatibleRuntimes[0]", "compatibleRuntimes[1]"]);
+        expect(failures[1].reason).to.equal(
+            'compatibleRuntimes[1] "cobol85" is not a Lambda runtime; use a runtime identifier of the Lambda API such as ' +
+                "nodejs22.x, python3.13 or provided.al2023 (one AWS added after this release of @aws-sdk/client-lambda needs a newer one)",
+        );
+        for (const failure of failures) expect(failure.reason).to.not.include("java8");
+    });
+
+    it("lists the accepted names when no name is near", () => {
+        const [failure] = validateInputs({ ...GOOD, somethingElse: 1 });
+        expect(failure.reason).to.match(
+            /^somethingElse is not an input of LayerVersion; the accepted names are: layerName, /,
+        );
+    });
+});
 
 describe("validateInputs", () => {
     it("has at least 35 bad cases", () => {

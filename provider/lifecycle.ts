@@ -28,7 +28,7 @@ import {
     resolveRegion,
 } from "./aws/lambdaClient";
 import { parseLayerVersionArn, LayerVersionRef } from "./rules/layerVersionRef";
-import { preparePublishContent, type PublishContent } from "./staging/publishContent";
+import { preparePublishContent, type PublishContent } from "./content/publishContent";
 import { publishReadAdvice } from "./aws/s3Staging";
 import { elapsed, logProgress } from "./local/progressLog";
 import { grantPermissions, readPolicy, reconcilePermissions, PermissionTarget } from "./aws/permissionSync";

@@ -11,7 +11,7 @@ import { buildTarget } from "../rules/buildInputs";
 import { UNZIPPED_MAX_BYTES } from "../rules/limits";
 import { listSourceFiles, type SourceFile } from "../listing/sourceFiles";
 import { writeLayerZip } from "../zip/zipWriter";
-import type { LayerZip } from "../zip/layerContent";
+import type { LayerZip } from "../content/layerZip";
 import { fingerprintBuild } from "./buildFingerprint";
 import { cachedBuild } from "./buildCache";
 import { scanNativeCode } from "./elfScan";

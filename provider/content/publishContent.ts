@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import type { LayerVersionContentInput } from "@aws-sdk/client-lambda";
 import type { LayerVersionInputs } from "../types";
 import { chooseZipRoute, resolveStaging, stagingKey, type StagingDefaults } from "../rules/staging";
-import { buildLayerZip, fileCrc32Base64 } from "../zip/layerContent";
+import { buildLayerZip, fileCrc32Base64 } from "./layerZip";
 import {
     assertBucketRegion,
     createS3Client,

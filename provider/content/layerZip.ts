@@ -18,7 +18,7 @@ import { listSourceFiles, type SourceFile } from "../listing/sourceFiles";
 import { SourceError, UnreadableFileError } from "../listing/sourceError";
 import { elapsed, formatBytes, logProgress } from "../local/progressLog";
 import { canonicalPrefix } from "../rules/entryNames";
-import { writeLayerZip, ZIP_COMPRESSION } from "./zipWriter";
+import { writeLayerZip, ZIP_COMPRESSION } from "../zip/zipWriter";
 import { zipDependencyBuild } from "../build/buildContent";
 
 /** A zip ready to publish, and what is known about its bytes. */

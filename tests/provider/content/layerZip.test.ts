@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
-import { buildLayerZip } from "../../../provider/zip/layerContent";
+import { buildLayerZip } from "../../../provider/content/layerZip";
 import { computeSourceHash } from "../../../provider/hashing/contentDigests";
 import { removeTempDirs, tempDir, writeTree } from "../../helpers/fileTrees";
 

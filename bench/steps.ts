@@ -249,8 +249,8 @@ function checkNotes(samples: readonly ChildSample[]): string[] {
     ];
 }
 
-/** The phases of `create` that the provider's progress lines time ("zipped to 75.5 MB in 9.8 s"). */
-const PHASE_LINE = /layer "[^"]*": (listed and hashed|zipped|uploaded|published)\b.* in (\d+(?:\.\d+)?) s$/gm;
+/** The phases of `create` that the provider's progress lines time ("zipped and hashed to 75.5 MB in 9.8 s"). */
+const PHASE_LINE = /layer "[^"]*": (listed|zipped and hashed|uploaded|published)\b.* in (\d+(?:\.\d+)?) s$/gm;
 
 /** The median time of each phase the progress lines report, in the order they come. */
 export function createPhases(samples: readonly ChildSample[]): string {

@@ -12,15 +12,15 @@ describe("bench create phases", () => {
             sampleWith(
                 [
                     "(node:1) Warning: NodeVersionSupportWarning: ... in 2 s",
-                    'pulumi-lambda-layer: layer "big": listed and hashed 14438 files (205.4 MB) in 0.3 s',
-                    `pulumi-lambda-layer: layer "big": zipped to 75.5 MB in ${zip} s`,
+                    'pulumi-lambda-layer: layer "big": listed 14438 files (205.4 MB) in 0.3 s',
+                    `pulumi-lambda-layer: layer "big": zipped and hashed to 75.5 MB in ${zip} s`,
                     'pulumi-lambda-layer: layer "big": uploading: 10% (8.4 MB of 75.5 MB, 1.0 s)',
                     `pulumi-lambda-layer: layer "big": uploaded 75.5 MB in ${upload} s`,
                     'pulumi-lambda-layer: layer "big": published arn:aws:lambda:us-east-1:123456789012:layer:big:1 in 1.5 s',
                 ].join("\n"),
             );
         expect(createPhases([run(9.8, 4.0), run(10.2, 5.0), run(12.0, 4.5)])).to.equal(
-            "phases (medians, from the progress lines): listed and hashed 0.3 s, zipped 10.2 s, uploaded 4.5 s, published 1.5 s",
+            "phases (medians, from the progress lines): listed 0.3 s, zipped and hashed 10.2 s, uploaded 4.5 s, published 1.5 s",
         );
     });
 

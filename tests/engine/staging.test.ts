@@ -91,7 +91,7 @@ describe("a layer over 60 MB through S3 staging (engine path)", function () {
         expect(big.outputs.codeSize).to.be.at.least(60 * 1_000_000);
         expect(await versionsOf(layerName)).to.deep.equal([1]);
         expect(await stagedKeys(), "the staged object is deleted once Lambda has its copy").to.deep.equal([]);
-        for (const phase of [/listed and hashed 3 files/, /zipped to 6\d\.\d MB/, /uploading: 50%/, /published arn:/]) {
+        for (const phase of [/listed 3 files/, /zipped and hashed to 6\d\.\d MB/, /uploading: 50%/, /published arn:/]) {
             await example.host.waitForDiagnostic(
                 (diagnostic) => phase.test(diagnostic.message) && diagnostic.message.includes(`layer "${layerName}"`),
             );

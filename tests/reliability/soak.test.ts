@@ -18,11 +18,12 @@ const SHARDS = 10;
 const LIFECYCLES_PER_SHARD = 5;
 const FAULT_RATE = 0.3;
 
+/** Runs one shard; its report is its last stdout line (the provider's progress lines come before it). */
 function runShard(settings: ShardSettings): Promise<ShardReport> {
     return promisify(execFile)(process.execPath, [path.join(__dirname, "soakShard.js"), JSON.stringify(settings)], {
         env: { ...process.env, NODE_NO_WARNINGS: "1" },
         maxBuffer: 16 * 1024 * 1024,
-    }).then(({ stdout }) => JSON.parse(stdout) as ShardReport);
+    }).then(({ stdout }) => JSON.parse(stdout.trim().split("\n").pop() as string) as ShardReport);
 }
 
 describe("reliability: fault soak", function () {

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import { statOpenFileInto, type FileStats } from "../listing/fileStats";
 import { readUntilFull } from "../local/readUntilFull";
 import { openConfined } from "../listing/confinedOpen";
+import { UNZIPPED_MAX_BYTES } from "../rules/limits";
 
 /** Bytes of one digest (sha256). */
 export const DIGEST_BYTES = 32;
@@ -38,7 +39,11 @@ export function digestFileInto(
     try {
         // To the end of the file, or to the size just stat'ed on this descriptor, never to a size seen before:
         // a short read is not proof of EOF on every filesystem, and a size from an earlier stat may be stale.
-        const filled = readUntilFull(fd, buffer, stats && statOpenFileInto(fd, stats, statIndex));
+        const size = stats && statOpenFileInto(fd, stats, statIndex);
+        // A file bigger than a whole layer may unzip to is refused from its stat row by the caller's size
+        // guard after this pass: reading it (a 10 GB sparse file, say) would only cost time.
+        if (size !== undefined && size > UNZIPPED_MAX_BYTES) return;
+        const filled = readUntilFull(fd, buffer, size);
         if (filled < buffer.length) {
             // The whole file: one call hashes it, far cheaper than a Hash object per file.
             digests.set(hash("sha256", buffer.subarray(0, filled), "buffer"), offset);

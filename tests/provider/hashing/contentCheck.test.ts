@@ -30,6 +30,11 @@ async function recordingOpens<T>(action: () => Promise<T>): Promise<{ result: T;
     }
 }
 
+/** Bytes this process (all its threads) has read through read(2) so far, from /proc/self/io. */
+function bytesReadByThisProcess(): number {
+    return Number(/^rchar: (\d+)$/m.exec(fs.readFileSync("/proc/self/io", "utf8"))![1]);
+}
+
 describe("check's size limits, from stat sizes", () => {
     const provider = new LayerVersionProvider();
     after(removeTempDirs);
@@ -60,6 +65,25 @@ describe("check's size limits, from stat sizes", () => {
         ).to.deep.equal([]);
         const cachedAfter = fs.existsSync(cacheDir) ? fs.readdirSync(cacheDir) : [];
         expect(cachedAfter, "no digest was cached for the tree").to.deep.equal(cachedBefore);
+    });
+
+    it("refuses a big tree (read in one pass, nothing cached) with a 10 GB sparse file without reading that file", async () => {
+        // 4,000 files or more with an empty cache take the one-pass read, where each file is stat'ed once open.
+        const files = Object.fromEntries(Array.from({ length: 4_100 }, (_, index) => [`f/${index}.js`, `${index}`]));
+        const dir = writeTree(tempDir(), files);
+        const sparse = path.join(dir, "huge.bin");
+        fs.closeSync(fs.openSync(sparse, "w"));
+        fs.truncateSync(sparse, 10 * GIGABYTE);
+        const readBefore = bytesReadByThisProcess();
+
+        const result = await provider.check(
+            {} as LayerVersionInputs,
+            { layerName: "huge", source: { path: dir } } as LayerVersionInputs,
+        );
+
+        expect(result.failures?.map((failure) => failure.property)).to.deep.equal(["source.path"]);
+        expect(result.failures![0].reason).to.include(`at most ${UNZIPPED_MAX_BYTES} bytes unzipped`);
+        expect(bytesReadByThisProcess() - readBefore, "bytes read while checking").to.be.below(GIGABYTE / 4);
     });
 
     it("accepts a tree whose zip would be over the direct-upload limit, and zips nothing to know it", async () => {

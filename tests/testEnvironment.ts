@@ -19,9 +19,14 @@ process.env.PULUMI_LAMBDA_LAYER_BUILD_DIR = path.join(stateDir, "builds");
 // The SDK's notice that its 2027 releases need Node 22 is not about anything under test.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
+/** Where Node.js 22 and later keep compiled modules when a tool (npm, say) turns the cache on: not a test's. */
+const NODE_COMPILE_CACHE = "node-compile-cache";
+
 export const mochaHooks = {
     afterAll(): void {
-        const leftBehind = fs.readdirSync(runDir).filter((name) => name !== path.basename(stateDir));
+        const leftBehind = fs
+            .readdirSync(runDir)
+            .filter((name) => name !== path.basename(stateDir) && name !== NODE_COMPILE_CACHE);
         fs.rmSync(runDir, { recursive: true, force: true });
         if (leftBehind.length > 0) {
             throw new Error(

@@ -13,6 +13,14 @@ export interface ExternalTool {
 }
 
 export const PYTHON3: ExternalTool = { name: "python3", install: "apt-get install python3" };
+export const UNSHARE: ExternalTool = {
+    name: "unshare --pid --fork --mount-proc, as root",
+    install: "apt-get install util-linux, and run the tests as root (CI does)",
+};
+export const TMPFS_MOUNT: ExternalTool = {
+    name: "mount -t tmpfs, as root",
+    install: "run the tests as root (CI does), where mount can make a tmpfs",
+};
 export const AWS_CLI: ExternalTool = {
     name: "the AWS CLI",
     install: "apt-get install awscli, or set AWS_CLI to its path",

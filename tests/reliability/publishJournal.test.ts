@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { ListLayerVersionsCommand, PublishLayerVersionCommand } from "@aws-sdk/client-lambda";
 import { makeZip } from "../helpers/emulator";
 import { expect } from "chai";
+import { skipUnlessFound, UNSHARE } from "../helpers/externalTools";
 import { isAbandoned, journalDirectory, layerKey, type PublishRecord } from "../../provider/aws/publishJournal";
 import { removeTempDirs } from "../helpers/fileTrees";
 import { makeTree } from "../helpers/fixtures";
@@ -282,7 +283,9 @@ describe("reliability: the publish journal", function () {
                 const where = pidNamespace ? "each run pid 1 of a fresh PID namespace" : "plain processes";
                 const title = `${step} (${where})`;
                 if (pidNamespace && !canUnshare) {
-                    it(`${title}: pending, needs util-linux unshare with --pid --fork --mount-proc (run as root)`);
+                    it(`${title} [needs unshare --pid --fork --mount-proc, as root]`, function () {
+                        skipUnlessFound(this, UNSHARE, false);
+                    });
                     continue;
                 }
                 it(title, async () => {

@@ -10,6 +10,7 @@ import { expect } from "chai";
 import { makeTree } from "../../helpers/fixtures";
 import { removeTempDirs, setTimes } from "../../helpers/fileTrees";
 import { capturingStderr, provider, setEnvironment, tempDir } from "../../helpers/reliability";
+import { skipUnlessFound, TMPFS_MOUNT } from "../../helpers/externalTools";
 import type { LayerVersionInputs } from "../../../provider/types";
 
 const TREE = { "index.js": "exports.handler = async () => 'ok';\n", "lib/a.js": "1\n" };
@@ -100,13 +101,15 @@ describe("local state: an unusable cache location", function () {
         }
     }
 
-    it("a read-only folder: check hashes without a cache and warns once (pending without mount -t tmpfs -o ro)", async function () {
+    it("a read-only folder: check hashes without a cache and warns once [needs mount -t tmpfs, as root]", async function () {
         const folder = tempDir("cache-ro-");
+        let mounted = true;
         try {
             execFileSync("mount", ["-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", folder], { stdio: "pipe" });
         } catch {
-            this.skip();
+            mounted = false;
         }
+        skipUnlessFound(this, TMPFS_MOUNT, mounted);
         const restore = setEnvironment({ PULUMI_LAMBDA_LAYER_CACHE: undefined, PULUMI_LAMBDA_LAYER_CACHE_DIR: folder });
         try {
             const { sourceHash, warnings } = await checkedHash(root);

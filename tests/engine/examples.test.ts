@@ -11,6 +11,7 @@ import { startEmulator } from "../../emulator";
 import { EngineStack, installExample, startProviderHost } from "../../engine";
 import { runCommand } from "../../engine/runCommand";
 import { REPO_ROOT } from "../helpers/installedExample";
+import { emulatorEnvironment } from "../helpers/fixtures";
 
 /** The examples: each folder of examples/ with a Pulumi.yaml. */
 const EXAMPLES = fs
@@ -74,14 +75,7 @@ describe("examples/*: compiled as Pulumi compiles them, and run through the engi
                         },
                     );
                     if (!runsHere) return;
-                    const host = await startProviderHost(program.dir, {
-                        env: {
-                            AWS_ACCESS_KEY_ID: "t",
-                            AWS_SECRET_ACCESS_KEY: "t",
-                            AWS_ENDPOINT_URL_LAMBDA: emulator.endpoint,
-                            AWS_REGION: "us-east-1",
-                        },
-                    });
+                    const host = await startProviderHost(program.dir, { env: emulatorEnvironment(emulator.endpoint) });
                     try {
                         await host.configure();
                         const stack = new EngineStack(host, { dir: program.dir, entry: "index.js" });

@@ -11,6 +11,7 @@ import { startEmulator } from "../../emulator";
 import { EngineStack, InstalledProgram, installProgram, resolvePulumiVersion, startProviderHost } from "../../engine";
 import { runCommand } from "../../engine/runCommand";
 import { runs, skipUnlessFound } from "../helpers/externalTools";
+import { emulatorEnvironment } from "../helpers/fixtures";
 import { removeTempDirs, tempDir } from "../helpers/fileTrees";
 import { REPO_ROOT } from "../helpers/installedExample";
 
@@ -150,14 +151,7 @@ async function upAndDestroy(
     program: InstalledProgram,
     emulator: Awaited<ReturnType<typeof startEmulator>>,
 ): Promise<void> {
-    const host = await startProviderHost(program.dir, {
-        env: {
-            AWS_ACCESS_KEY_ID: "t",
-            AWS_SECRET_ACCESS_KEY: "t",
-            AWS_ENDPOINT_URL_LAMBDA: emulator.endpoint,
-            AWS_REGION: "us-east-1",
-        },
-    });
+    const host = await startProviderHost(program.dir, { env: emulatorEnvironment(emulator.endpoint) });
     try {
         await host.configure();
         const stack = new EngineStack(host, { dir: program.dir, entry: "index.js" });

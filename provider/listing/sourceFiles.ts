@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import fg from "fast-glob";
+import type fg from "fast-glob";
 import { isExecutable, statSize, type FileStats } from "./fileStats";
 import { isWithin } from "./confinedOpen";
 import type { LayerSource } from "../types";
@@ -285,9 +285,14 @@ function checkedPatterns(patterns: readonly string[], property: string): string[
     return [...patterns];
 }
 
+/** fast-glob, loaded on the first listing: a no-op check reuses the kept listing and never pays its 30 ms load. */
+function fastGlob(): typeof fg {
+    return require("fast-glob") as typeof fg;
+}
+
 function globEntries(root: string, include: string[], exclude: string[], guard: ListingGuard): fg.Entry[] {
     try {
-        return fg.sync(include, {
+        return fastGlob().sync(include, {
             cwd: root,
             ignore: exclude,
             dot: true,
@@ -476,7 +481,7 @@ class ListingGuard {
     assertNamedLinksResolved(include: readonly string[]): void {
         for (const pattern of include) {
             const named = path.resolve(this.root, pattern);
-            if (!fg.isDynamicPattern(pattern) && this.unresolvableLinks.has(named)) {
+            if (!fastGlob().isDynamicPattern(pattern) && this.unresolvableLinks.has(named)) {
                 throw new SourceError("source.path", this.unresolvableLinkMessage(pattern, named));
             }
         }

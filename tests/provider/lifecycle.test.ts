@@ -14,7 +14,7 @@ import {
 } from "@aws-sdk/client-lambda";
 import { LayerVersionProvider } from "../../provider";
 import type { LayerVersionInputs, LayerVersionOutputs } from "../../provider/types";
-import { tempDir } from "../helpers/fileTrees";
+import { removeTempDirs, runInNode, setTimes, tempDir } from "../helpers/fileTrees";
 import { downloadLayerZip, makeTree, useEmulator, writeTree } from "../helpers/fixtures";
 
 const provider = new LayerVersionProvider();
@@ -230,6 +230,45 @@ describe("LayerVersionProvider lifecycle (emulator, real SDK)", () => {
         expect(failure?.message).to.match(
             /^layer "lifecycle-s3": PublishLayerVersion failed: InvalidParameterValueException \(request id [\w-]+, HTTP 400\)/,
         );
+    });
+});
+
+describe("what a preview's check loads", () => {
+    after(removeTempDirs);
+
+    /** The packages a check of `inputs` loads, in a new process (as every preview starts one) with the digest cache in `cacheDir`. */
+    function packagesLoadedByCheck(inputs: Record<string, unknown>, cacheDir: string): string[] {
+        const script = `
+            const { LayerVersionProvider } = require(provider);
+            new LayerVersionProvider().check({}, args).then((result) => {
+                if (result.failures && result.failures.length) throw new Error(JSON.stringify(result.failures));
+                const packages = Object.keys(require.cache).flatMap((file) => {
+                    const match = /node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)[\\/].*\\.js$/.exec(file);
+                    return match ? [match[1]] : [];
+                });
+                console.log(JSON.stringify([...new Set(packages)].sort()));
+            }).catch((error) => { console.error(error); process.exit(1); });`;
+        return runInNode<string[]>(script, inputs, { PULUMI_LAMBDA_LAYER_CACHE_DIR: cacheDir });
+    }
+
+    it("loads no AWS SDK and no zip reader, and a no-op check not even the lister (each costs every preview tens of ms)", () => {
+        const dir = makeTree(LAYER_TREE);
+        // Folders a second old may still change within their timestamps' granularity: such a listing is not kept.
+        setTimes(dir, new Date("2020-01-01T00:00:00Z"));
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2_100);
+        const inputs = {
+            layerName: "light",
+            source: { path: dir, prefix: "nodejs/" },
+            compatibleRuntimes: ["nodejs22.x"],
+        };
+        const cacheDir = tempDir("check-loads-");
+        const cold = packagesLoadedByCheck(inputs, cacheDir);
+        expect(cold.filter((name) => name.startsWith("@aws-sdk/") || name.startsWith("@smithy/"))).to.deep.equal([]);
+        expect(cold).to.not.include("jszip");
+        expect(cold, "the first check lists the tree").to.include("fast-glob");
+        const noOp = packagesLoadedByCheck(inputs, cacheDir);
+        expect(noOp, "the kept listing is reused").to.not.include("fast-glob");
+        expect(noOp).to.not.include("jszip");
     });
 });
 

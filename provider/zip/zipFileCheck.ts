@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import JSZip from "jszip";
-import { DIRECT_UPLOAD_MAX_ZIP_BYTES, UNZIPPED_MAX_BYTES } from "../rules/limits";
+import { UNZIPPED_MAX_BYTES } from "../rules/limits";
 import { escapeProblem } from "../rules/entryNames";
 import { SourceError } from "../listing/sourceError";
 
@@ -36,7 +36,7 @@ interface LoadedEntry {
 
 /**
  * Reads and checks the zip at `zipPath`. Throws SourceError (property `zipFile`) when it is missing,
- * larger than a direct upload allows, not a zip, has an entry name with a backslash, a leading `/` or
+ * larger than a layer may unzip to, not a zip, has an entry name with a backslash, a leading `/` or
  * drive letter, or a `..` segment, or declares more than UNZIPPED_MAX_BYTES of content.
  */
 export async function inspectZipFile(zipPath: string): Promise<ZipFileSummary> {
@@ -68,7 +68,11 @@ export async function inspectZipFile(zipPath: string): Promise<ZipFileSummary> {
     };
 }
 
-/** The file's bytes; one too big to send directly is refused before it is read into memory. */
+/**
+ * The file's bytes; one bigger than a layer may unzip to is refused before it is read into memory (a
+ * layer's zip is smaller than its content). Whether it fits a direct upload is decided in create, which
+ * knows the staging.
+ */
 function readZipBytes(zipPath: string): Buffer {
     let size: number;
     try {
@@ -80,10 +84,10 @@ function readZipBytes(zipPath: string): Buffer {
     } catch (error) {
         throw new SourceError("zipFile", `zipFile ${zipPath} cannot be read: ${(error as Error).message}`);
     }
-    if (size > DIRECT_UPLOAD_MAX_ZIP_BYTES) {
+    if (size > UNZIPPED_MAX_BYTES) {
         throw new SourceError(
             "zipFile",
-            `zipFile ${zipPath} is ${size} bytes; a zip sent directly to the Lambda API may be at most ${DIRECT_UPLOAD_MAX_ZIP_BYTES} bytes (50 MB): upload it to S3 and use the \`s3\` input`,
+            `zipFile ${zipPath} is ${size} bytes; AWS allows at most ${UNZIPPED_MAX_BYTES} bytes unzipped per layer, and a layer's zip is smaller than that`,
         );
     }
     return fs.readFileSync(zipPath);

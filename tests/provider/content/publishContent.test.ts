@@ -5,6 +5,8 @@
  * CodeSha256 is not the zip's deleted.
  */
 import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { expect } from "chai";
 import { ListLayerVersionsCommand } from "@aws-sdk/client-lambda";
 import {
@@ -18,7 +20,9 @@ import {
 import { LayerVersionProvider } from "../../../provider";
 import type { LayerStaging, LayerVersionInputs, LayerVersionOutputs } from "../../../provider/types";
 import { makeTree, useEmulator } from "../../helpers/fixtures";
-import { makeZip, sha256Base64 } from "../../helpers/emulator";
+import { makeYazlZip, makeZip, sha256Base64 } from "../../helpers/emulator";
+import { tempDir } from "../../helpers/fileTrees";
+import { DIRECT_UPLOAD_MAX_ZIP_BYTES } from "../../../provider/rules/limits";
 import { startInterceptingProxy, type CannedAnswer, type Interceptor } from "../../helpers/interceptingProxy";
 import { setEnvironment } from "../../helpers/reliability";
 
@@ -115,6 +119,34 @@ describe("staging a zip through S3 in create", () => {
         emulator.resetCounts();
         await publish("multipart-layer", dir, staging);
         expect(emulator.counts().CreateMultipartUpload ?? 0).to.equal(0);
+    });
+
+    it("publishes a prebuilt zip too big to send directly through staging, and without a bucket refuses it in create", async () => {
+        const zip = await makeYazlZip(
+            [{ name: "data/a.bin", content: randomBytes(DIRECT_UPLOAD_MAX_ZIP_BYTES) }],
+            false,
+        );
+        const zipFile = path.join(tempDir("big-zip-"), "layer.zip");
+        fs.writeFileSync(zipFile, zip);
+        const inputs = { layerName: "big-zip-layer", zipFile } as LayerVersionInputs;
+
+        const unstaged = await provider.check({} as LayerVersionInputs, inputs);
+        expect(unstaged.failures ?? [], "the zip's size is create's to judge").to.deep.equal([]);
+        emulator.resetCounts();
+        const refused = await failureOf(provider.create(unstaged.inputs as LayerVersionInputs));
+        expect(refused.message).to.include("staging").and.include("pulumi-lambda-layer:stagingBucket");
+        expect(emulator.counts(), "nothing uploaded or published").to.deep.equal({});
+
+        const checked = await provider.check({} as LayerVersionInputs, {
+            ...inputs,
+            staging: { bucket: "staging-bucket" },
+        });
+        const published = (await provider.create(checked.inputs as LayerVersionInputs)).outs as LayerVersionOutputs;
+        expect(published.codeSha256).to.equal(sha256Base64(zip));
+        expect(published.codeSize).to.equal(zip.length);
+        expect(await keysIn("staging-bucket"), "the staged object is deleted").to.not.include(
+            `big-zip-layer/${Buffer.from(published.codeSha256, "base64").toString("hex")}.zip`,
+        );
     });
 
     it("refuses a bucket in another region, naming both, before uploading or publishing", async () => {

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
@@ -9,7 +9,7 @@ import { inspectZipFile } from "../../../provider/zip/zipFileCheck";
 import { removeTempDirs, tempDir } from "../../helpers/fileTrees";
 
 /** Writes a zip of `files` (names as given, unchecked) and returns its path. */
-async function writeZip(files: Record<string, string>): Promise<string> {
+async function writeZip(files: Record<string, string | Buffer>): Promise<string> {
     const zip = new JSZip();
     for (const [name, content] of Object.entries(files)) {
         zip.file(name, content, { createFolders: false });
@@ -91,13 +91,20 @@ describe("inspectZipFile", () => {
             .and.include(String(UNZIPPED_MAX_BYTES));
     });
 
-    it("refuses a file too big to send directly before reading it", async () => {
+    it("accepts a zip too big to send directly: create stages it or says what to set", async () => {
+        const zipPath = await writeZip({ "a.bin": randomBytes(DIRECT_UPLOAD_MAX_ZIP_BYTES + 1024) });
+        const summary = await inspectZipFile(zipPath);
+        expect(summary.size).to.be.above(DIRECT_UPLOAD_MAX_ZIP_BYTES);
+        expect(summary.entryCount).to.equal(1);
+    });
+
+    it("refuses a file bigger than a layer may unzip to before reading it", async () => {
         const zipPath = path.join(tempDir("zipcheck-"), "huge.zip");
         fs.writeFileSync(zipPath, "");
-        fs.truncateSync(zipPath, DIRECT_UPLOAD_MAX_ZIP_BYTES + 1); // sparse: no data to read
+        fs.truncateSync(zipPath, UNZIPPED_MAX_BYTES + 1); // sparse: no data to read
         const error = await sourceErrorOf(inspectZipFile(zipPath));
         expect(error.message)
-            .to.include(String(DIRECT_UPLOAD_MAX_ZIP_BYTES + 1))
-            .and.include("s3");
+            .to.include(String(UNZIPPED_MAX_BYTES + 1))
+            .and.include(String(UNZIPPED_MAX_BYTES));
     });
 });

@@ -32,7 +32,8 @@ export interface StepResult {
     reference: { name: string; detail: string } & (SideResult | { unavailable: string });
     /** Median of ours over median of the reference. */
     ratio?: number;
-    target: { maxRatio: number; maxRssMb?: number };
+    /** No maxRatio: a reference shown for scale, with nothing to meet. */
+    target: { maxRatio?: number; maxRssMb?: number };
     /** Whether the ratio (and peak RSS) meet the target; absent without both sides. */
     met?: boolean;
     notes: string[];
@@ -46,12 +47,12 @@ export function judge(
     ours: SideResult,
     reference: SideResult,
     target: StepResult["target"],
-): { ratio: number; met: boolean } {
+): { ratio: number; met?: boolean } {
     const ratio = Math.round((ours.ms.median / reference.ms.median) * 1000) / 1000;
     const rssMet =
         target.maxRssMb === undefined ||
         (ours.peakRssKb !== undefined && (ours.peakRssKb * 1024) / 1e6 <= target.maxRssMb);
-    return { ratio, met: ratio <= target.maxRatio && rssMet };
+    return target.maxRatio === undefined ? { ratio } : { ratio, met: ratio <= target.maxRatio && rssMet };
 }
 
 /** Where it ran. */
@@ -129,7 +130,9 @@ export function formatReport(report: BenchReport): string {
 function stepCells(result: StepResult, rssUnavailable: string | undefined): string[] {
     const { ours, reference, target } = result;
     const targetText =
-        `≤ ${target.maxRatio.toFixed(1)}x` + (target.maxRssMb === undefined ? "" : `, ≤ ${target.maxRssMb} MB`);
+        target.maxRatio === undefined
+            ? "none (for scale)"
+            : `≤ ${target.maxRatio.toFixed(1)}x` + (target.maxRssMb === undefined ? "" : `, ≤ ${target.maxRssMb} MB`);
     const referenceTime = "unavailable" in reference ? `n/a (${reference.unavailable})` : duration(reference.ms.median);
     const referenceRss =
         "unavailable" in reference

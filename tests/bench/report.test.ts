@@ -21,6 +21,10 @@ describe("bench report", () => {
             expect(judge(sideOf(100), sideOf(200), limit).met).to.equal(false);
             expect(judge(sideOf(100, 10_000_000), sideOf(200), { maxRatio: 1 }).met).to.equal(true);
         });
+
+        it("gives only the ratio for a reference shown for scale", () => {
+            expect(judge(sideOf(300), sideOf(100), {})).to.deep.equal({ ratio: 3 });
+        });
     });
 
     describe("formatReport", () => {
@@ -53,7 +57,12 @@ describe("bench report", () => {
             },
             runs: 3,
             corpora: [{ name: "node_modules", description: "npm install x", root: "/tmp/x", files: 10, bytes: 2e8 }],
-            steps: [measured, { ...measured, step: "check no-op", ratio: 0.31, met: false }, skipped],
+            steps: [
+                measured,
+                { ...measured, step: "check no-op", ratio: 0.31, met: false },
+                skipped,
+                { ...measured, step: "check no-op", ratio: 2.5, met: undefined, target: {} },
+            ],
             loadAverageAtEnd: [1, 1, 1],
         };
         const rows = formatReport(report)
@@ -61,7 +70,7 @@ describe("bench report", () => {
             .filter((line) => line.startsWith("| node_modules"));
 
         it("prints one row per step with ours, the reference, the ratio, the target and the verdict", () => {
-            expect(rows).to.have.length(3);
+            expect(rows).to.have.length(4);
             expect(rows[0]).to.equal(
                 "| node_modules | check cold | 700 ms | find \\| xargs openssl | 1.40 s | 0.50x | ≤ 0.5x | met | 122.9 MB | 6.1 MB | same sourceHash every run: yes |",
             );
@@ -72,6 +81,10 @@ describe("bench report", () => {
             expect(rows[2]).to.equal(
                 "| node_modules | create, staged | skipped: staging not available: the AWS CLI (aws) is not installed | zip -X -r, aws s3 cp | n/a (not run) | n/a | ≤ 1.0x, ≤ 250 MB | n/a | n/a | n/a |  |",
             );
+        });
+
+        it("shows a reference for scale with its ratio and no target", () => {
+            expect(rows[3]).to.contain("| 2.50x | none (for scale) | n/a |");
         });
     });
 });

@@ -6,6 +6,7 @@
  */
 import { ApiError } from "../api/errors";
 import type { CpuWorker } from "../worker/cpuWorker";
+import { sharedBuffer } from "../worker/sharedMemory";
 
 /** A body's members, its valid blobs decoded, or why it is not a JSON object. */
 export type ParsedBody = { members: Record<string, unknown> } | { unparsable: string };
@@ -13,8 +14,8 @@ export type ParsedBody = { members: Record<string, unknown> } | { unparsable: st
 /**
  * Parses a request body (runs on the worker thread); an empty body is an empty object, as the SDK
  * sends `{}` for no members. Each blob member named in `blobs` (a dotted path, e.g.
- * `Content.ZipFile`) that is valid base64 becomes its bytes; one that is not is left as it is, for
- * JsonBody.blob to refuse.
+ * `Content.ZipFile`) that is valid base64 becomes its bytes, in shared memory; one that is not is
+ * left as it is, for JsonBody.blob to refuse.
  */
 export function parseJsonBody(raw: Uint8Array, blobs: readonly string[]): ParsedBody {
     if (raw.length === 0) return { members: {} };
@@ -91,7 +92,9 @@ function decodeBlob(parent: Record<string, unknown>, [name, ...rest]: string[]):
     }
     // Buffer's base64 decoder skips bad characters silently; AWS rejects them.
     if (typeof value !== "string" || value.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) return;
-    parent[name] = Buffer.from(value, "base64");
+    const bytes = sharedBuffer(Buffer.byteLength(value, "base64"));
+    bytes.write(value, "base64");
+    parent[name] = bytes;
 }
 
 function unparsable(reason: string): ApiError {

@@ -21,6 +21,7 @@ import { DEFAULT_ACCOUNT_ID, DEFAULT_HOST, optionProblems, type EmulatorOptions 
 import { createRequestListener } from "./http/server";
 import { LayerStore } from "./storage/store";
 import { ObjectStore } from "./s3/objectStore";
+import { CpuWorker } from "./worker/cpuWorker";
 
 export type { EmulatorOptions } from "./options";
 export type { OperationName } from "./http/routes";
@@ -72,6 +73,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         options.dataDir === undefined
             ? await ObjectStore.open(await mkdtemp(join(tmpdir(), "lambda-layer-emulator-s3-")), false)
             : await ObjectStore.open(join(options.dataDir, S3_FOLDER), true);
+    const cpuWorker = new CpuWorker();
     let counts: Record<string, number> = {};
     const server = createServer(
         createRequestListener({
@@ -80,6 +82,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
             host,
             // A fresh key per start: like AWS's pre-signed URLs, links are short-lived and not kept.
             links: new DownloadLinkSigner(randomBytes(32)),
+            cpuWorker,
             accountId: options.accountId ?? DEFAULT_ACCOUNT_ID,
             countRequest: (operation) => {
                 counts[operation] = (counts[operation] ?? 0) + 1;
@@ -92,6 +95,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         endpoint: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
         close: async () => {
             await close(server);
+            await cpuWorker.close();
             await objects.close();
         },
         requestCounts: () => ({ ...counts }),

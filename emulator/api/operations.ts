@@ -3,7 +3,7 @@
  * reported at once, then the rules that need the state), changes the store, and answers in AWS's
  * shape. HTTP concerns (routing, bodies, faults) stay in server.ts.
  */
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { layerArn, layerVersionArn, parseLayerName, parseLayerVersionArn, type LayerAddress } from "./arns";
 import type { DownloadLinkSigner } from "./downloadLinks";
 import { ApiError, layerVersionNotFound } from "./errors";
@@ -12,6 +12,7 @@ import { JsonBody } from "../http/requestBody";
 import type { ApiRoute, OperationName } from "../http/routes";
 import type { LayerKey, LayerStore, LayerVersionRecord } from "../storage/store";
 import type { ObjectStore } from "../s3/objectStore";
+import type { CpuWorker } from "../worker/cpuWorker";
 import { readS3Content } from "./s3Content";
 import {
     ARCHITECTURES,
@@ -28,7 +29,7 @@ import {
     TEXT_RULES,
     type Violation,
 } from "./validation";
-import { checkLayerArchive } from "./zipInspection";
+import { inspectLayerArchive } from "./zipInspection";
 
 /** What an operation works with besides its request. */
 export interface OperationContext {
@@ -36,6 +37,8 @@ export interface OperationContext {
     /** The S3 subset's objects, read by PublishLayerVersion with S3 content. */
     objects: ObjectStore;
     links: DownloadLinkSigner;
+    /** Where the CPU-heavy steps run (parsing bodies, reading archives), off the event loop. */
+    cpuWorker: CpuWorker;
     accountId: string;
     /** The region the request was signed for. */
     region: string;
@@ -85,7 +88,7 @@ export function runOperation(request: OperationRequest, context: OperationContex
 }
 
 async function publishLayerVersion(request: OperationRequest, context: OperationContext): Promise<OperationResult> {
-    const body = JsonBody.parse(request.body);
+    const body = await JsonBody.parse(request.body, context.cpuWorker, ["Content.ZipFile"]);
     const content = body.object("Content");
     const s3 = {
         bucket: content?.string("S3Bucket"),
@@ -124,32 +127,19 @@ async function publishLayerVersion(request: OperationRequest, context: Operation
         );
     }
     const archive = fromS3 ? await readS3Content(context.objects, context.region, s3) : (zip as Buffer);
-    await checkLayerArchive(archive);
+    const codeSha256 = await inspectLayerArchive(archive, context.cpuWorker);
     const record = await context.store.publish(
         storeKey(layer),
         {
             ...fields,
             description: fields.description ?? "",
             createdDate: awsTimestamp(context.now),
-            codeSha256: await sha256Base64InSlices(archive),
+            codeSha256,
             codeSize: archive.length,
         },
         archive,
     );
     return { status: 201, body: layerVersionDetails(layer, record, context) };
-}
-
-/** Bytes hashed per turn of the event loop: a 50 MB archive hashed at once held up every other client. */
-const HASH_SLICE_BYTES = 1 << 20;
-
-/** Base64 sha256 of `bytes`, a slice at a time, letting other requests be served between slices. */
-async function sha256Base64InSlices(bytes: Buffer): Promise<string> {
-    const hash = createHash("sha256");
-    for (let start = 0; start < bytes.length; start += HASH_SLICE_BYTES) {
-        hash.update(bytes.subarray(start, start + HASH_SLICE_BYTES));
-        await new Promise((resolve) => setImmediate(resolve));
-    }
-    return hash.digest("base64");
 }
 
 async function getLayerVersion(request: OperationRequest, context: OperationContext): Promise<OperationResult> {
@@ -222,7 +212,7 @@ async function addLayerVersionPermission(
     request: OperationRequest,
     context: OperationContext,
 ): Promise<OperationResult> {
-    const body = JsonBody.parse(request.body);
+    const body = await JsonBody.parse(request.body, context.cpuWorker);
     const permission = {
         statementId: body.string("StatementId"),
         action: body.string("Action"),

@@ -3,8 +3,8 @@
  * answered as a 400 InvalidParameterValueException worded "Error occurred while GetObject. S3 Error
  * Code: <code>. S3 Error Message: <message>".
  */
-import { readFile } from "node:fs/promises";
 import type { ObjectStore } from "../s3/objectStore";
+import { readFileShared } from "../worker/sharedMemory";
 import { ApiError } from "./errors";
 
 /** Where the content is, as PublishLayerVersion's `Content` names it. */
@@ -21,7 +21,10 @@ function getObjectError(code: string, message: string): ApiError {
     );
 }
 
-/** The object's bytes, read as Lambda reads them from the layer's own region. */
+/**
+ * The object's bytes, read as Lambda reads them from the layer's own region, into shared memory: the
+ * worker thread reads the archive next.
+ */
 export async function readS3Content(objects: ObjectStore, region: string, location: S3Location): Promise<Buffer> {
     const { bucket, key, objectVersion } = location;
     if (bucket === undefined || key === undefined) {
@@ -46,5 +49,5 @@ export async function readS3Content(objects: ObjectStore, region: string, locati
     if (!version || version.deleteMarker || version.dataFile === undefined) {
         throw getObjectError("NoSuchKey", "The specified key does not exist.");
     }
-    return readFile(objects.dataPath(version.dataFile));
+    return readFileShared(objects.dataPath(version.dataFile));
 }

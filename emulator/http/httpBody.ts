@@ -5,30 +5,34 @@
  * thrown away as it arrives, up to a cap.
  */
 import type { IncomingMessage } from "node:http";
+import { sharedBuffer } from "../worker/sharedMemory";
 
 /** The largest request body Lambda accepts (a 50 MB zip, base64-encoded, in JSON). */
 export const REQUEST_BODY_LIMIT_BYTES = 69_905_067;
 
-/** The body, or undefined when it is larger than `limit` (the rest is then left unread). */
+/**
+ * The body, or undefined when it is larger than `limit` (the rest is then left unread). It is copied
+ * into shared memory a chunk at a time as it comes, for the worker thread to parse without a copy.
+ */
 export function readBodyWithin(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
     const declared = Number(request.headers["content-length"]);
     if (Number.isFinite(declared) && declared > limit) return Promise.resolve(undefined);
+    // HTTP delivers no more than the declared length, so a body that does not fit is over the limit.
+    const body = sharedBuffer(Number.isFinite(declared) ? declared : limit);
     return new Promise((resolve, reject) => {
-        const chunks: Buffer[] = [];
         let size = 0;
         const finish = (outcome: () => void): void => {
             request.off("data", onData).off("end", onEnd).off("close", onClose).off("error", onError);
             outcome();
         };
         const onData = (chunk: Buffer): void => {
-            size += chunk.length;
-            if (size > limit) {
+            if (size + chunk.length > body.length) {
                 finish(() => resolve(undefined));
                 return;
             }
-            chunks.push(chunk);
+            size += chunk.copy(body, size);
         };
-        const onEnd = (): void => finish(() => resolve(Buffer.concat(chunks, size)));
+        const onEnd = (): void => finish(() => resolve(body.subarray(0, size)));
         const onClose = (): void =>
             finish(() => reject(new Error("the client closed the connection before sending the whole body")));
         const onError = (error: Error): void => finish(() => reject(error));

@@ -1,26 +1,44 @@
 /**
  * Reading a JSON request body into typed members. A body that is not JSON, or a member of the wrong
- * type, is answered as AWS does: 400 InvalidRequestContentException.
+ * type, is answered as AWS does: 400 InvalidRequestContentException. The parse, and the decoding of
+ * the blob members (base64 in JSON), run on the worker thread: for an archive sent inline they take
+ * a second or more.
  */
 import { ApiError } from "../api/errors";
+import type { CpuWorker } from "../worker/cpuWorker";
+import { sharedBuffer } from "../worker/sharedMemory";
+
+/** A body's members, its valid blobs decoded, or why it is not a JSON object. */
+export type ParsedBody = { members: Record<string, unknown> } | { unparsable: string };
+
+/**
+ * Parses a request body (runs on the worker thread); an empty body is an empty object, as the SDK
+ * sends `{}` for no members. Each blob member named in `blobs` (a dotted path, e.g.
+ * `Content.ZipFile`) that is valid base64 becomes its bytes, in shared memory; one that is not is
+ * left as it is, for JsonBody.blob to refuse.
+ */
+export function parseJsonBody(raw: Uint8Array, blobs: readonly string[]): ParsedBody {
+    if (raw.length === 0) return { members: {} };
+    let value: unknown;
+    try {
+        value = JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("utf8"));
+    } catch (error) {
+        return { unparsable: (error as Error).message };
+    }
+    if (!isObject(value)) return { unparsable: "the body must be a JSON object" };
+    for (const blob of blobs) decodeBlob(value, blob.split("."));
+    return { members: value };
+}
 
 /** A decoded JSON object body whose members are read one by one with their expected type. */
 export class JsonBody {
     private constructor(private readonly members: Readonly<Record<string, unknown>>) {}
 
-    /** Parses a request body; an empty body is an empty object, as the SDK sends `{}` for no members. */
-    static parse(raw: Buffer): JsonBody {
-        if (raw.length === 0) return new JsonBody({});
-        let value: unknown;
-        try {
-            value = JSON.parse(raw.toString("utf8"));
-        } catch (error) {
-            throw unparsable((error as Error).message);
-        }
-        if (typeof value !== "object" || value === null || Array.isArray(value)) {
-            throw unparsable("the body must be a JSON object");
-        }
-        return new JsonBody(value as Record<string, unknown>);
+    /** Parses a request body on `worker`; see parseJsonBody for `blobs`, the members `blob` reads. */
+    static async parse(raw: Buffer, worker: CpuWorker, blobs: readonly string[] = []): Promise<JsonBody> {
+        const parsed = await worker.run("parseJsonBody", raw, blobs);
+        if ("unparsable" in parsed) throw unparsable(parsed.unparsable);
+        return new JsonBody(parsed.members);
     }
 
     /** A string member; absent or null is undefined. */
@@ -42,25 +60,41 @@ export class JsonBody {
     object(name: string): JsonBody | undefined {
         const value = this.present(name);
         if (value === undefined) return undefined;
-        if (typeof value === "object" && !Array.isArray(value)) return new JsonBody(value as Record<string, unknown>);
+        if (isObject(value)) return new JsonBody(value);
         throw unparsable(`${name} must be an object`);
     }
 
-    /** A blob member (base64 in JSON) decoded to bytes; absent or null is undefined. */
+    /** A blob member named to `parse`, as bytes; absent or null is undefined. */
     blob(name: string): Buffer | undefined {
-        const value = this.string(name);
-        if (value === undefined) return undefined;
-        // Buffer.from(..., "base64") skips bad characters silently; AWS rejects them.
-        if (value.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) {
-            throw unparsable(`${name} must be base64-encoded`);
-        }
-        return Buffer.from(value, "base64");
+        const value = this.present(name);
+        if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+        // parseJsonBody decoded every valid blob: a string still here is not base64.
+        if (this.string(name) === undefined) return undefined;
+        throw unparsable(`${name} must be base64-encoded`);
     }
 
     private present(name: string): unknown {
         const value = this.members[name];
         return value === null ? undefined : value;
     }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Decodes the blob at `path` under `parent`, if it is there and valid base64. */
+function decodeBlob(parent: Record<string, unknown>, [name, ...rest]: string[]): void {
+    const value = parent[name];
+    if (rest.length > 0) {
+        if (isObject(value)) decodeBlob(value, rest);
+        return;
+    }
+    // Buffer's base64 decoder skips bad characters silently; AWS rejects them.
+    if (typeof value !== "string" || value.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) return;
+    const bytes = sharedBuffer(Buffer.byteLength(value, "base64"));
+    bytes.write(value, "base64");
+    parent[name] = bytes;
 }
 
 function unparsable(reason: string): ApiError {

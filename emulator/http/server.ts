@@ -23,6 +23,7 @@ import type { S3OperationName } from "../s3/operations";
 import { S3Error } from "../s3/s3Errors";
 import { matchS3Route, virtualHostBucket } from "./s3Routes";
 import { sendS3Error, serveS3 } from "./s3Server";
+import type { CpuWorker } from "../worker/cpuWorker";
 
 /** What the request handler serves from. */
 export interface ServerServices {
@@ -30,6 +31,8 @@ export interface ServerServices {
     /** The S3 subset's buckets and objects. */
     objects: ObjectStore;
     links: DownloadLinkSigner;
+    /** Where the CPU-heavy steps of the layer operations run, off the event loop. */
+    cpuWorker: CpuWorker;
     accountId: string;
     /** The host the emulator listens on: `<bucket>.<host>` names a bucket when it is a host name. */
     host: string;
@@ -91,6 +94,7 @@ async function serve(request: IncomingMessage, response: ServerResponse, service
                 store: services.store,
                 objects: services.objects,
                 links: services.links,
+                cpuWorker: services.cpuWorker,
                 accountId: services.accountId,
                 region: regionOfRequest(request.headers.authorization),
                 baseUrl: baseUrlOf(request),

@@ -31,7 +31,15 @@ export interface InterceptingProxy {
 
 export async function startInterceptingProxy(target: string, intercept: Interceptor): Promise<InterceptingProxy> {
     const sockets = new Set<import("node:net").Socket>();
-    const server = http.createServer(async (request, response) => {
+    // Requests being handled: close() waits for them, so that what was passed on has reached the target
+    // (and its effect can be seen) by the time a test goes on.
+    const handling = new Set<Promise<void>>();
+    const server = http.createServer((request, response) => {
+        const handled = handle(request, response).catch(() => undefined);
+        handling.add(handled);
+        void handled.finally(() => handling.delete(handled));
+    });
+    async function handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
         const body = await readAll(request);
         const interception = await intercept({ method: request.method ?? "GET", path: request.url ?? "/" });
         if (interception === "hold") return;
@@ -58,7 +66,7 @@ export async function startInterceptingProxy(target: string, intercept: Intercep
         }
         response.writeHead(status, headers);
         response.end(payload);
-    });
+    }
     server.on("connection", (socket) => {
         sockets.add(socket);
         socket.on("close", () => sockets.delete(socket));
@@ -66,11 +74,13 @@ export async function startInterceptingProxy(target: string, intercept: Intercep
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     return {
         endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        close: () =>
-            new Promise<void>((resolve) => {
+        close: async () => {
+            await Promise.all(handling);
+            await new Promise<void>((resolve) => {
                 for (const socket of sockets) socket.destroy();
                 server.close(() => resolve());
-            }),
+            });
+        },
     };
 }
 
@@ -80,6 +90,8 @@ function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
         stream.on("data", (chunk: Buffer) => chunks.push(chunk));
         stream.on("end", () => resolve(Buffer.concat(chunks)));
         stream.on("error", reject);
+        // A client killed mid-body never ends its stream; closing it settles this (after "end", a no-op).
+        stream.on("close", () => reject(new Error("the stream closed before its end")));
     });
 }
 

@@ -344,10 +344,10 @@ function casesFor(f: Fixtures): BadInput[] {
             reason: ['"/etc/cron.d/evil"', "outside the layer's directory"],
         },
         {
-            name: "a zipFile over the direct-upload limit",
+            name: "a zipFile bigger than a layer may unzip to",
             news: withContent({ zipFile: f.oversizedZip }),
             property: "zipFile",
-            reason: ["52363265 bytes", "at most 52363264 bytes (50 MB)", "`s3` input"],
+            reason: [`${Number(UNZIPPED_LIMIT) + 1} bytes`, `at most ${UNZIPPED_LIMIT} bytes unzipped`],
         },
         {
             name: "a zipFile that unzips over the limit",
@@ -485,7 +485,7 @@ async function makeFixtures(): Promise<Fixtures> {
     const notAZip = path.join(root, "not-a-zip.zip");
     fs.writeFileSync(notAZip, "this is text, not a zip\n");
     const oversizedZip = path.join(root, "oversized.zip");
-    sparseFile(oversizedZip, 52_363_265);
+    sparseFile(oversizedZip, Number(UNZIPPED_LIMIT) + 1);
     return {
         good,
         outside,

@@ -35,26 +35,38 @@ async function run(
     megabytes: number,
 ): Promise<{ slowestMs: number; calls: number; publishMs: number }> {
     const child = fork(__filename, ["--publisher", endpoint, String(megabytes)]);
-    await new Promise((resolve) => child.once("message", resolve));
+    // The publisher's messages in order ("ready", then its time), or why it stopped: a publisher that dies
+    // ends the run instead of leaving it waiting.
+    const messages: unknown[] = [];
+    let failure: Error | undefined;
+    child.on("message", (message) => messages.push(message));
+    child.once("exit", (code) => {
+        if (code !== 0) failure = new Error(`the publisher exited with ${code}`);
+    });
+    const until = async (done: () => boolean, between: () => Promise<unknown>): Promise<void> => {
+        while (!done()) {
+            if (failure) throw failure;
+            await between();
+        }
+    };
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 10));
+    await until(() => messages.length > 0, pause);
     const prober = new LambdaClient({ endpoint, region: BENCH_REGION, credentials: CREDENTIALS });
     await prober.send(new ListLayersCommand({})); // a warm connection, as a busy client has
-    let publishMs: number | undefined;
-    const finished = new Promise<void>((resolve, reject) => {
-        child.once("message", (ms) => resolve(void (publishMs = ms as number)));
-        child.once("exit", (code) => (code === 0 ? undefined : reject(new Error(`the publisher exited with ${code}`))));
-    });
     child.send("go");
     let slowestMs = 0;
     let calls = 0;
-    while (publishMs === undefined) {
-        const started = performance.now();
-        await prober.send(new ListLayersCommand({}));
-        slowestMs = Math.max(slowestMs, performance.now() - started);
-        calls++;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    await finished;
-    return { slowestMs, calls, publishMs };
+    await until(
+        () => messages.length > 1,
+        async () => {
+            const started = performance.now();
+            await prober.send(new ListLayersCommand({}));
+            slowestMs = Math.max(slowestMs, performance.now() - started);
+            calls++;
+            await pause();
+        },
+    );
+    return { slowestMs, calls, publishMs: messages[1] as number };
 }
 
 async function main(args: string[]): Promise<void> {

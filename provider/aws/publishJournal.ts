@@ -31,6 +31,7 @@ import { providerStateDirectory } from "../local/stateDirectory";
 import {
     factsAbout,
     holdLiveLock,
+    lockAnswers,
     ownerIsGone,
     thisProcess,
     type LiveLock,
@@ -79,6 +80,12 @@ const FORMAT_V1 = "pulumi-lambda-layer/publish-journal/v1";
 const V1_NOTE = /\.json(\.[0-9a-f]+\.tmp)?$/;
 const LOCK_SUFFIX = ".sock";
 const WARNING = "pulumi-lambda-layer: warning:";
+/**
+ * How old a lock socket with no note must be before it is judged: a live create writes its note right
+ * after taking its lock, and a socket made on another machine sharing the folder refuses connections
+ * from here however alive its owner is.
+ */
+const ORPHAN_LOCK_AGE_MS = 10 * 60_000;
 /** How far AWS's clock may run behind this machine's when versions are matched to a note's start time. */
 const CLOCK_SKEW_ALLOWANCE_MS = 5 * 60_000;
 
@@ -179,20 +186,29 @@ async function layerEntries(
     region: string,
     directory: string,
 ): Promise<Array<JournalEntry & { abandoned: boolean }>> {
-    const key = layerKey(layerName, region);
-    const names = await fs.promises.readdir(directory).catch(() => [] as string[]);
     const here = thisProcess();
     const entries: Array<JournalEntry & { abandoned: boolean }> = [];
-    for (const name of names.filter(
-        (candidate) => candidate.startsWith(`${key}.`) && (candidate.endsWith(NOTE_SUFFIX) || V1_NOTE.test(candidate)),
-    )) {
-        const file = path.join(directory, name);
-        const record = readRecord(file);
-        if (record && layerKey(record.layerName, record.region) === key) {
-            entries.push({ file, record, abandoned: isAbandoned(record, here, await factsAbout(record)) });
-        }
+    for (const note of layerNotes(layerName, region, await journalNames(directory), directory)) {
+        entries.push({ ...note, abandoned: isAbandoned(note.record, here, await factsAbout(note.record)) });
     }
     return entries;
+}
+
+/** The names in the journal folder; none when it does not exist yet. */
+function journalNames(directory: string): Promise<string[]> {
+    return fs.promises.readdir(directory).catch(() => [] as string[]);
+}
+
+/** The notes of one layer among the folder's `names`, as written. */
+function layerNotes(layerName: string, region: string, names: readonly string[], directory: string): JournalEntry[] {
+    const key = layerKey(layerName, region);
+    return names
+        .filter((name) => name.startsWith(`${key}.`) && (name.endsWith(NOTE_SUFFIX) || V1_NOTE.test(name)))
+        .flatMap((name) => {
+            const file = path.join(directory, name);
+            const record = readRecord(file);
+            return record && layerKey(record.layerName, record.region) === key ? [{ file, record }] : [];
+        });
 }
 
 /** The abandoned notes of one layer. No API call. */
@@ -230,6 +246,33 @@ export async function recoverInterruptedPublishes(
             console.error(
                 `${WARNING} ${(error as Error).message}; the journal note ${entry.file} is kept for the next run`,
             );
+        }
+    }
+    await removeOrphanLocks(layerName, region, directory);
+}
+
+/**
+ * Removes the layer's lock sockets that no note names, older than ORPHAN_LOCK_AGE_MS, whose process is
+ * gone: what a kill between taking the lock and writing the note leaves. Nothing else would ever remove them.
+ */
+async function removeOrphanLocks(layerName: string, region: string, directory: string): Promise<void> {
+    const key = layerKey(layerName, region);
+    const names = await journalNames(directory);
+    const named = new Set(layerNotes(layerName, region, names, directory).map((note) => note.record.lockSocket));
+    for (const name of names.filter(
+        (candidate) => candidate.startsWith(`${key}.`) && candidate.endsWith(LOCK_SUFFIX),
+    )) {
+        const socketPath = path.join(directory, name);
+        if (named.has(socketPath) || names.includes(`${name.slice(0, -LOCK_SUFFIX.length)}${NOTE_SUFFIX}`)) {
+            continue;
+        }
+        const modifiedMs = (await fs.promises.lstat(socketPath).catch(() => undefined))?.mtimeMs;
+        if (
+            modifiedMs !== undefined &&
+            Date.now() - modifiedMs > ORPHAN_LOCK_AGE_MS &&
+            (await lockAnswers(socketPath)) === false
+        ) {
+            await fs.promises.rm(socketPath, { force: true });
         }
     }
 }

@@ -137,7 +137,7 @@ export async function holdLiveLock(socketPath: string): Promise<LiveLock | undef
 }
 
 /** Whether something listens on `socketPath`: refused or missing means no; any other failure cannot tell. */
-function lockAnswers(socketPath: string): Promise<boolean | undefined> {
+export function lockAnswers(socketPath: string): Promise<boolean | undefined> {
     return new Promise((resolve) => {
         const connection = net.connect(socketPath);
         connection.once("connect", () => {

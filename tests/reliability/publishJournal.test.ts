@@ -14,6 +14,7 @@ import { makeZip } from "../helpers/emulator";
 import { expect } from "chai";
 import { skipUnlessFound, UNSHARE } from "../helpers/externalTools";
 import { isAbandoned, journalDirectory, layerKey, type PublishRecord } from "../../provider/aws/publishJournal";
+import { holdLiveLock } from "../../provider/local/processLiveness";
 import { removeTempDirs } from "../helpers/fileTrees";
 import { makeTree } from "../helpers/fixtures";
 import {
@@ -383,6 +384,40 @@ describe("reliability: the publish journal", function () {
         } finally {
             restore();
             await proxy.close();
+            await test.stop();
+        }
+    });
+
+    it("removes a lock socket that a kill left before its note, once it is old and refuses connections; keeps the others", async () => {
+        const test = await emulatorForTest();
+        try {
+            const layerName = "lock-without-note";
+            const socket = (hex: string) =>
+                path.join(test.journalDir, `${layerKey(layerName, "us-east-1")}.${hex}.sock`);
+            const [deadOld, deadNew, liveOld] = [
+                socket("00000000000a"),
+                socket("00000000000b"),
+                socket("00000000000c"),
+            ];
+            // Locks taken as beginPublish takes them, by a process killed before it wrote any note.
+            const killed = spawnSync(process.execPath, [
+                "-e",
+                `const { holdLiveLock } = require(${JSON.stringify(path.resolve(__dirname, "../../provider/local/processLiveness"))});
+                Promise.all(${JSON.stringify([deadOld, deadNew])}.map(holdLiveLock)).then(() => process.kill(process.pid, "SIGKILL"));`,
+            ]);
+            expect(killed.signal).to.equal("SIGKILL");
+            const live = await holdLiveLock(liveOld);
+            const anHourAgo = new Date(Date.now() - 3_600_000);
+            for (const old of [deadOld, liveOld]) fs.utimesSync(old, anHourAgo, anHourAgo);
+
+            await checkAndCreate({ layerName, source: { path: makeTree(TREE) } });
+
+            expect(
+                fs.readdirSync(test.journalDir).sort(),
+                "a young lock may be a create about to write its note; a live one is",
+            ).to.deep.equal([path.basename(deadNew), path.basename(liveOld)]);
+            await live!.release();
+        } finally {
             await test.stop();
         }
     });

@@ -1,14 +1,20 @@
 /**
  * Checks a prebuilt `zipFile` before anything is published: that it is a zip, that no entry name could
  * land outside the extraction directory, and that it unzips within AWS's limit, judged from the sizes
- * its central directory declares (read with jszip), so nothing is inflated.
+ * its central directory declares (read with yauzl), so nothing is inflated.
+ *
+ * The file is read once, in blocks, through one descriptor. The blocks that hold the central directory
+ * are kept for yauzl and hashed as they are; every other block is hashed and dropped. So the entries
+ * judged are bytes of the very file whose sha256 becomes the sourceHash, even while something rewrites
+ * it, and memory stays at the directory's size whatever the zip's.
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
-import JSZip from "jszip";
+import * as yauzl from "yauzl";
 import { UNZIPPED_MAX_BYTES } from "../rules/limits";
 import { escapeProblem } from "../rules/entryNames";
 import { SourceError } from "../listing/sourceError";
+import { readUntilFull } from "../local/readUntilFull";
 
 /** What `check` needs to know about a prebuilt zip. */
 export interface ZipFileSummary {
@@ -22,85 +28,203 @@ export interface ZipFileSummary {
     unzippedBytes: number;
 }
 
+/** Bytes per block read: big enough that a read costs little per byte, small enough to keep a few. */
+const BLOCK_BYTES = 1024 * 1024;
+
+/** An entry as yauzl gives it with `decodeStrings: false`: the name as the archive stores it. */
+type RawEntry = Omit<yauzl.Entry, "fileName"> & { fileName: Buffer };
+
 /**
- * jszip keeps each entry's central-directory sizes on an internal `_data` (its public API only
- * inflates), and the name as stored in the archive on `unsafeOriginalName` (its `name` has `..`
- * segments resolved away, which would hide exactly what is checked here).
+ * yauzl's own decoding of a stored name (UTF-8 by flag or Info-ZIP extra field, else CP437), which its
+ * type definitions leave out. `strict` keeps backslashes as stored, so that they are judged here.
  */
-interface LoadedEntry {
-    name: string;
-    dir: boolean;
-    unsafeOriginalName?: string;
-    _data?: { uncompressedSize?: number };
-}
+const decodeFileName = (
+    yauzl as unknown as {
+        getFileNameLowLevel(
+            flags: number,
+            name: Buffer,
+            extraFields: yauzl.Entry["extraFields"],
+            strict: boolean,
+        ): string;
+    }
+).getFileNameLowLevel;
 
 /**
  * Reads and checks the zip at `zipPath`. Throws SourceError (property `zipFile`) when it is missing,
  * larger than a layer may unzip to, not a zip, has an entry name with a backslash, a leading `/` or
- * drive letter, or a `..` segment, or declares more than UNZIPPED_MAX_BYTES of content.
+ * drive letter, or a `..` segment, declares more than UNZIPPED_MAX_BYTES of content, or changes size
+ * while it is read.
  */
 export async function inspectZipFile(zipPath: string): Promise<ZipFileSummary> {
-    const bytes = readZipBytes(zipPath);
-    const entries = await loadEntries(zipPath, bytes);
-    for (const entry of entries) {
-        const name = entry.unsafeOriginalName ?? entry.name;
-        const problem = escapeProblem(name);
-        if (problem) {
+    const { fd, size } = openZipFile(zipPath);
+    try {
+        const blocks = new BlockReader(fd, size, zipPath);
+        let entryCount = 0;
+        let unzippedBytes = 0;
+        await readEntries(zipPath, blocks, (entry) => {
+            const name = decodeFileName(entry.generalPurposeBitFlag, entry.fileName, entry.extraFields, true);
+            const problem = escapeProblem(name);
+            if (problem) {
+                throw new SourceError(
+                    "zipFile",
+                    `zipFile ${zipPath}: the entry ${JSON.stringify(name)} ${problem}, so it could be extracted outside the layer's directory; rebuild the zip with relative "/" paths`,
+                );
+            }
+            if (!name.endsWith("/")) {
+                entryCount++;
+                unzippedBytes += entry.uncompressedSize;
+            }
+        });
+        if (unzippedBytes > UNZIPPED_MAX_BYTES) {
             throw new SourceError(
                 "zipFile",
-                `zipFile ${zipPath}: the entry ${JSON.stringify(name)} ${problem}, so it could be extracted outside the layer's directory; rebuild the zip with relative "/" paths`,
+                `zipFile ${zipPath} unzips to ${unzippedBytes} bytes; AWS allows at most ${UNZIPPED_MAX_BYTES} bytes unzipped per layer`,
             );
         }
+        return { sha256Hex: blocks.sha256Hex(), size, entryCount, unzippedBytes };
+    } finally {
+        fs.closeSync(fd);
     }
-    const files = entries.filter((entry) => !entry.dir);
-    const unzippedBytes = files.reduce((total, entry) => total + (entry._data?.uncompressedSize ?? 0), 0);
-    if (unzippedBytes > UNZIPPED_MAX_BYTES) {
-        throw new SourceError(
-            "zipFile",
-            `zipFile ${zipPath} unzips to ${unzippedBytes} bytes; AWS allows at most ${UNZIPPED_MAX_BYTES} bytes unzipped per layer`,
-        );
-    }
-    return {
-        sha256Hex: createHash("sha256").update(bytes).digest("hex"),
-        size: bytes.length,
-        entryCount: files.length,
-        unzippedBytes,
-    };
 }
 
 /**
- * The file's bytes; one bigger than a layer may unzip to is refused before it is read into memory (a
- * layer's zip is smaller than its content). Whether it fits a direct upload is decided in create, which
- * knows the staging.
+ * Opens the zip and stats it on the open descriptor. One bigger than a layer may unzip to is refused
+ * before any of it is read (a layer's zip is smaller than its content). Whether it fits a direct upload
+ * is decided in create, which knows the staging.
  */
-function readZipBytes(zipPath: string): Buffer {
+function openZipFile(zipPath: string): { fd: number; size: number } {
+    let fd: number | undefined;
     let size: number;
     try {
-        const stats = fs.statSync(zipPath);
+        // O_NONBLOCK: a path swapped for a FIFO must not block the open (for a regular file it changes nothing).
+        fd = fs.openSync(zipPath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+        const stats = fs.fstatSync(fd);
         if (!stats.isFile()) {
             throw new Error("not a regular file");
         }
         size = stats.size;
     } catch (error) {
+        if (fd !== undefined) fs.closeSync(fd);
         throw new SourceError("zipFile", `zipFile ${zipPath} cannot be read: ${(error as Error).message}`);
     }
     if (size > UNZIPPED_MAX_BYTES) {
+        fs.closeSync(fd);
         throw new SourceError(
             "zipFile",
             `zipFile ${zipPath} is ${size} bytes; AWS allows at most ${UNZIPPED_MAX_BYTES} bytes unzipped per layer, and a layer's zip is smaller than that`,
         );
     }
-    return fs.readFileSync(zipPath);
+    return { fd, size };
 }
 
-async function loadEntries(zipPath: string, bytes: Buffer): Promise<LoadedEntry[]> {
+/**
+ * Passes each entry of the central directory, as stored, to `judge`, one at a time (none is kept), and
+ * rejects with what `judge` throws. Throws SourceError for a file that is not a readable zip.
+ */
+async function readEntries(zipPath: string, blocks: BlockReader, judge: (entry: RawEntry) => void): Promise<void> {
     try {
-        const archive = await JSZip.loadAsync(bytes);
-        return Object.values(archive.files) as unknown as LoadedEntry[];
+        await new Promise<void>((resolve, reject) => {
+            const options = { lazyEntries: true, autoClose: false, decodeStrings: false };
+            yauzl.fromRandomAccessReader(blocks, blocks.size, options, (openError, zip) => {
+                if (openError) return reject(openError);
+                zip.on("entry", (entry: RawEntry) => {
+                    try {
+                        judge(entry);
+                    } catch (error) {
+                        return reject(error);
+                    }
+                    zip.readEntry();
+                });
+                zip.on("end", resolve);
+                zip.on("error", reject);
+                zip.readEntry();
+            });
+        });
     } catch (error) {
+        if (error instanceof SourceError) throw error;
         throw new SourceError(
             "zipFile",
             `zipFile ${zipPath} is not a readable zip archive: ${(error as Error).message}`,
         );
+    }
+}
+
+/**
+ * The zip's bytes for yauzl, a block at a time from the open descriptor; each block yauzl asks for is
+ * kept, and `sha256Hex` hashes those kept blocks as they are and reads the others.
+ */
+class BlockReader extends yauzl.RandomAccessReader {
+    private readonly kept = new Map<number, Buffer>();
+
+    constructor(
+        private readonly fd: number,
+        readonly size: number,
+        private readonly zipPath: string,
+    ) {
+        super();
+    }
+
+    /** yauzl's reads: served from the blocks, and answered on the next tick so that no stack grows per entry. */
+    override read(
+        buffer: Buffer,
+        offset: number,
+        length: number,
+        position: number,
+        callback: (error: Error | null, bytesRead?: number) => void,
+    ): void {
+        let copied = 0;
+        try {
+            while (copied < length && position + copied < this.size) {
+                const at = position + copied;
+                const block = this.keptBlock(Math.floor(at / BLOCK_BYTES));
+                copied += block.copy(buffer, offset + copied, at % BLOCK_BYTES, (at % BLOCK_BYTES) + length - copied);
+            }
+        } catch (error) {
+            process.nextTick(callback, error as Error);
+            return;
+        }
+        process.nextTick(callback, null, copied);
+    }
+
+    /** Entries are never extracted here: yauzl reads only the central directory, through `read`. */
+    override _readStreamForRange(): void {
+        throw new Error("zip entries are not extracted when a zipFile is checked");
+    }
+
+    /** The sha256 of the whole file: the kept blocks as yauzl saw them, the rest read now. */
+    sha256Hex(): string {
+        const hash = createHash("sha256");
+        const scratch = Buffer.allocUnsafe(BLOCK_BYTES);
+        for (let index = 0; index * BLOCK_BYTES < this.size; index++) {
+            hash.update(this.kept.get(index) ?? this.readBlock(index, scratch));
+        }
+        return hash.digest("hex");
+    }
+
+    private keptBlock(index: number): Buffer {
+        let block = this.kept.get(index);
+        if (block === undefined) {
+            block = this.readBlock(index, Buffer.allocUnsafe(this.blockLength(index)));
+            this.kept.set(index, block);
+        }
+        return block;
+    }
+
+    /** Block `index`, whole; throws SourceError when the file ends before it (it shrank since it was stat'ed). */
+    private readBlock(index: number, into: Buffer): Buffer {
+        const length = this.blockLength(index);
+        const block = into.subarray(0, length);
+        const filled = readUntilFull(this.fd, block, undefined, index * BLOCK_BYTES);
+        if (filled < length) {
+            throw new SourceError(
+                "zipFile",
+                `zipFile ${this.zipPath} changed while it was read (it was ${this.size} bytes, now it ends at ${index * BLOCK_BYTES + filled}); run the command again`,
+            );
+        }
+        return block;
+    }
+
+    private blockLength(index: number): number {
+        return Math.min(BLOCK_BYTES, this.size - index * BLOCK_BYTES);
     }
 }

@@ -78,6 +78,29 @@ describe("inspectZipFile", () => {
         }
     });
 
+    it("judges every entry of a central directory that spans several of the blocks it reads (1 MiB each)", async () => {
+        // 24 names of 50,000 bytes: the central directory alone is 1.2 MB, after 1.2 MB of local headers.
+        const files = Object.fromEntries(
+            Array.from({ length: 24 }, (_, index) => [
+                `nodejs/${String(index).padStart(2, "0")}${"d".repeat(50_000)}`,
+                "x",
+            ]),
+        );
+        const zipPath = await writeZip(files);
+        const bytes = fs.readFileSync(zipPath);
+        expect(bytes.length).to.be.above(2 * 1024 * 1024);
+        expect(await inspectZipFile(zipPath)).to.deep.equal({
+            sha256Hex: createHash("sha256").update(bytes).digest("hex"),
+            size: bytes.length,
+            entryCount: 24,
+            unzippedBytes: 24,
+        });
+
+        const escaping = `nodejs/${"d".repeat(50_000)}/../../../evil.js`;
+        const error = await sourceErrorOf(inspectZipFile(await writeZip({ ...files, [escaping]: "x" })));
+        expect(error.message, "the last entry, in the last block").to.include(JSON.stringify(escaping));
+    });
+
     it("judges the unzipped size from what the zip declares, without inflating it", async () => {
         const atLimit = await writeZip({ "big.bin": "tiny" });
         declareUncompressedSize(atLimit, UNZIPPED_MAX_BYTES);

@@ -8,10 +8,14 @@
  * - check no-op: a preview with nothing changed (new process, digest cache filled), against the CDK's
  *   fingerprint cached (its second call in the same process), and against one stat per file (`find
  *   -printf`), the floor of any cache keyed on stat.
+ * - check of a prebuilt zipFile (the tree zipped by `zip -X -r`): every preview reads and hashes it,
+ *   shown beside `openssl dgst -sha256` of the same zip, which is all that a tool that only hashes the
+ *   file pays (Terraform's `filebase64sha256`).
  * - create: publishing the tree. A tree whose zip is over the direct-upload limit goes through S3
  *   staging, against `zip -X -r` then `aws s3 cp`; one that fits goes inline, against `zip -X -r`
  *   then `aws lambda publish-layer-version`.
  */
+import { execSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ChildReply, ChildRequest } from "./child";
@@ -86,6 +90,7 @@ export function stepsFor(corpus: Corpus, scratch: string, tools: Tools, emulator
     return [
         ...(corpus.peer ? peerSteps : []),
         checkColdHashing(corpus, tools, coldCheck),
+        checkZipFile(corpus, tools, inputs, where("prebuilt.zip")),
         create(corpus, tools, emulator, inputs, where),
     ];
 }
@@ -199,6 +204,30 @@ function checkColdHashing(corpus: Corpus, tools: Tools, ours: (run: number) => C
         ours,
         prepare: () => undefined,
         notes: checkNotes,
+    };
+}
+
+/** The check of the tree as a prebuilt zip: the central directory judged, the whole file hashed, with nothing cached. */
+function checkZipFile(corpus: Corpus, tools: Tools, treeInputs: Record<string, unknown>, zipPath: string): Step {
+    const { source: _tree, ...settings } = treeInputs;
+    const inputs = { ...settings, zipFile: zipPath };
+    const command = `openssl dgst -sha256 ${shellQuote(zipPath)} >/dev/null`;
+    return {
+        corpus,
+        name: "check, zipFile",
+        referenceName: "openssl dgst -sha256 of the zip",
+        referenceDetail: command.replace(zipPath, "OUT.zip"),
+        reference: tools.openssl
+            ? () => timeShell(command, {}, tools.rssFile)
+            : { unavailable: "openssl is not installed" },
+        ours: tools.zip
+            ? () => timeChild({ step: "check", inputs, olds: {} }, {})
+            : { skipped: "zip is not installed" },
+        prepare() {
+            fs.rmSync(zipPath, { force: true });
+            if (tools.zip) execSync(`cd ${shellQuote(corpus.root)} && zip -X -r -q ${shellQuote(zipPath)} .`);
+        },
+        notes: (samples) => [...checkNotes(samples), `zip ${megabytes(fs.statSync(zipPath).size)}`],
     };
 }
 

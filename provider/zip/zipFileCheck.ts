@@ -13,6 +13,7 @@ import * as fs from "node:fs";
 import * as yauzl from "yauzl";
 import { UNZIPPED_MAX_BYTES } from "../rules/limits";
 import { escapeProblem } from "../rules/entryNames";
+import { centralDirectoryRecordBytes, declaredDirectory, type DeclaredDirectory } from "./zipRecords";
 import { SourceError } from "../listing/sourceError";
 import { readUntilFull } from "../local/readUntilFull";
 
@@ -52,7 +53,8 @@ const decodeFileName = (
 /**
  * Reads and checks the zip at `zipPath`. Throws SourceError (property `zipFile`) when it is missing,
  * larger than a layer may unzip to, not a zip, has an entry name with a backslash, a leading `/` or
- * drive letter, or a `..` segment, declares more than UNZIPPED_MAX_BYTES of content, or changes size
+ * drive letter, or a `..` segment (under its stored name or its Unicode Path field), declares more than
+ * UNZIPPED_MAX_BYTES of content, holds other entries than its end record declares, or changes size
  * while it is read.
  */
 export async function inspectZipFile(zipPath: string): Promise<ZipFileSummary> {
@@ -61,20 +63,37 @@ export async function inspectZipFile(zipPath: string): Promise<ZipFileSummary> {
         const blocks = new BlockReader(fd, size, zipPath);
         let entryCount = 0;
         let unzippedBytes = 0;
+        let recordBytes = 0;
         await readEntries(zipPath, blocks, (entry) => {
-            const name = decodeFileName(entry.generalPurposeBitFlag, entry.fileName, entry.extraFields, true);
-            const problem = escapeProblem(name);
-            if (problem) {
-                throw new SourceError(
-                    "zipFile",
-                    `zipFile ${zipPath}: the entry ${JSON.stringify(name)} ${problem}, so it could be extracted outside the layer's directory; rebuild the zip with relative "/" paths`,
-                );
+            // Extractors differ on which name they use: the stored one, or Info-ZIP's Unicode Path field.
+            const names = new Set([
+                decodeFileName(entry.generalPurposeBitFlag, entry.fileName, [], true),
+                decodeFileName(entry.generalPurposeBitFlag, entry.fileName, entry.extraFields, true),
+            ]);
+            for (const name of names) {
+                const problem = escapeProblem(name);
+                if (problem) {
+                    throw new SourceError(
+                        "zipFile",
+                        `zipFile ${zipPath}: the entry ${JSON.stringify(name)} ${problem}, so it could be extracted outside the layer's directory; rebuild the zip with relative "/" paths`,
+                    );
+                }
             }
-            if (!name.endsWith("/")) {
+            if (![...names].every((name) => name.endsWith("/"))) {
                 entryCount++;
                 unzippedBytes += entry.uncompressedSize;
             }
+            recordBytes += centralDirectoryRecordBytes(
+                entry.fileNameLength,
+                entry.extraFieldLength,
+                entry.fileCommentLength,
+            );
         });
+        assertWholeDirectoryRead(
+            zipPath,
+            recordBytes,
+            declaredDirectory(size, (at, length) => blocks.bytes(at, length)),
+        );
         if (unzippedBytes > UNZIPPED_MAX_BYTES) {
             throw new SourceError(
                 "zipFile",
@@ -85,6 +104,24 @@ export async function inspectZipFile(zipPath: string): Promise<ZipFileSummary> {
     } finally {
         fs.closeSync(fd);
     }
+}
+
+/**
+ * Refuses a zip whose entries, as read, are not exactly its declared central directory: an end record
+ * that counts fewer entries than the directory holds (a 16-bit count that wrapped, say), or that points
+ * at another directory than the one before it. Other tools would extract entries this check never saw.
+ */
+function assertWholeDirectoryRead(zipPath: string, recordBytes: number, declared: DeclaredDirectory | undefined): void {
+    if (declared && declared.bytes === recordBytes && declared.offset + declared.bytes === declared.endsAt) {
+        return;
+    }
+    const what = declared
+        ? `its end record declares a central directory of ${declared.bytes} bytes at offset ${declared.offset}, which must end at ${declared.endsAt}, and the entries it counts take ${recordBytes} bytes`
+        : "it has no end record";
+    throw new SourceError(
+        "zipFile",
+        `zipFile ${zipPath} is not a consistent zip archive: ${what}, so unzip tools could find entries this check did not judge; rebuild the zip`,
+    );
 }
 
 /**
@@ -172,13 +209,9 @@ class BlockReader extends yauzl.RandomAccessReader {
         position: number,
         callback: (error: Error | null, bytesRead?: number) => void,
     ): void {
-        let copied = 0;
+        let copied: number;
         try {
-            while (copied < length && position + copied < this.size) {
-                const at = position + copied;
-                const block = this.keptBlock(Math.floor(at / BLOCK_BYTES));
-                copied += block.copy(buffer, offset + copied, at % BLOCK_BYTES, (at % BLOCK_BYTES) + length - copied);
-            }
+            copied = this.copyInto(buffer, offset, length, position);
         } catch (error) {
             process.nextTick(callback, error as Error);
             return;
@@ -186,19 +219,41 @@ class BlockReader extends yauzl.RandomAccessReader {
         process.nextTick(callback, null, copied);
     }
 
+    /** `length` bytes from `position` (fewer at the end of the file), from the kept blocks, as yauzl sees them. */
+    bytes(position: number, length: number): Buffer {
+        const buffer = Buffer.alloc(length);
+        return buffer.subarray(0, this.copyInto(buffer, 0, length, position));
+    }
+
     /** Entries are never extracted here: yauzl reads only the central directory, through `read`. */
     override _readStreamForRange(): void {
         throw new Error("zip entries are not extracted when a zipFile is checked");
     }
 
-    /** The sha256 of the whole file: the kept blocks as yauzl saw them, the rest read now. */
+    /**
+     * The sha256 of the whole file: the kept blocks as yauzl saw them, the rest read now. Throws
+     * SourceError when the file turns out longer than it was stat'ed.
+     */
     sha256Hex(): string {
         const hash = createHash("sha256");
         const scratch = Buffer.allocUnsafe(BLOCK_BYTES);
         for (let index = 0; index * BLOCK_BYTES < this.size; index++) {
             hash.update(this.kept.get(index) ?? this.readBlock(index, scratch));
         }
+        if (this.readAt(scratch.subarray(0, 1), this.size) > 0) {
+            throw this.changed(`it was ${this.size} bytes, now it goes on past that`);
+        }
         return hash.digest("hex");
+    }
+
+    private copyInto(buffer: Buffer, offset: number, length: number, position: number): number {
+        let copied = 0;
+        while (copied < length && position + copied < this.size) {
+            const at = position + copied;
+            const block = this.keptBlock(Math.floor(at / BLOCK_BYTES));
+            copied += block.copy(buffer, offset + copied, at % BLOCK_BYTES, (at % BLOCK_BYTES) + length - copied);
+        }
+        return copied;
     }
 
     private keptBlock(index: number): Buffer {
@@ -212,16 +267,28 @@ class BlockReader extends yauzl.RandomAccessReader {
 
     /** Block `index`, whole; throws SourceError when the file ends before it (it shrank since it was stat'ed). */
     private readBlock(index: number, into: Buffer): Buffer {
-        const length = this.blockLength(index);
-        const block = into.subarray(0, length);
-        const filled = readUntilFull(this.fd, block, undefined, index * BLOCK_BYTES);
-        if (filled < length) {
-            throw new SourceError(
-                "zipFile",
-                `zipFile ${this.zipPath} changed while it was read (it was ${this.size} bytes, now it ends at ${index * BLOCK_BYTES + filled}); run the command again`,
-            );
+        const block = into.subarray(0, this.blockLength(index));
+        const filled = this.readAt(block, index * BLOCK_BYTES);
+        if (filled < block.length) {
+            throw this.changed(`it was ${this.size} bytes, now it ends at ${index * BLOCK_BYTES + filled}`);
         }
         return block;
+    }
+
+    /** Fills `buffer` from `position` as far as the file goes; a failed read is SourceError. */
+    private readAt(buffer: Buffer, position: number): number {
+        try {
+            return readUntilFull(this.fd, buffer, undefined, position);
+        } catch (error) {
+            throw new SourceError("zipFile", `zipFile ${this.zipPath} cannot be read: ${(error as Error).message}`);
+        }
+    }
+
+    private changed(how: string): SourceError {
+        return new SourceError(
+            "zipFile",
+            `zipFile ${this.zipPath} changed while it was read (${how}); run the command again`,
+        );
     }
 
     private blockLength(index: number): number {

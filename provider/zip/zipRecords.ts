@@ -1,6 +1,7 @@
 /**
  * The byte records of a zip archive (PKWARE's APPNOTE.TXT, sections 4.3-4.5), built from what is known
- * about each entry once it is compressed. Pure: the same entry gives the same bytes on every machine.
+ * about each entry once it is compressed, and read back where a prebuilt zip's end records say its
+ * central directory lies. Pure: the same entry gives the same bytes on every machine.
  *
  * Every field that could make two builds of the same tree differ is fixed: the date is 1980-01-01 00:00
  * (the earliest a DOS date can say) written as constant fields, so no time zone is involved; no extra
@@ -152,4 +153,56 @@ function assertFits32(entry: ZipEntryRecord): void {
             `zip entry ${entry.name.toString("utf8")}: ${largest} bytes is past 4 GiB; such entries are not written (a layer's content is limited to 262,144,000 bytes unzipped)`,
         );
     }
+}
+
+/** The central directory as an archive's end records declare it. */
+export interface DeclaredDirectory {
+    /** Where it starts, from the start of the archive. */
+    offset: number;
+    /** Its length in bytes. */
+    bytes: number;
+    /** Where it must end: the start of the zip64 end record when there is one, else of the end record. */
+    endsAt: number;
+}
+
+/**
+ * The central directory that the end records of a `fileSize`-byte archive declare, read through
+ * `bytesAt`, or `undefined` without an end record. The end record is the last one in the final
+ * 65,557 bytes (its comment runs to the end of the file, as yauzl finds it); a zip64 locator right
+ * before it points to the zip64 end record, whose fields then count (`undefined` when it is not there).
+ * Pure but for `bytesAt`.
+ */
+export function declaredDirectory(
+    fileSize: number,
+    bytesAt: (position: number, length: number) => Buffer,
+): DeclaredDirectory | undefined {
+    const searched = Math.min(fileSize, ZIP64_LOCATOR_BYTES + END_OF_CENTRAL_DIRECTORY_BYTES + MAX_16);
+    const tail = bytesAt(fileSize - searched, searched);
+    for (let at = searched - END_OF_CENTRAL_DIRECTORY_BYTES; at >= 0; at--) {
+        if (tail.readUInt32LE(at) !== END_OF_CENTRAL_DIRECTORY_SIGNATURE) continue;
+        const endAt = fileSize - searched + at;
+        const locatorAt = at - ZIP64_LOCATOR_BYTES;
+        if (locatorAt >= 0 && tail.readUInt32LE(locatorAt) === ZIP64_LOCATOR_SIGNATURE) {
+            const zip64EndAt = Number(tail.readBigUInt64LE(locatorAt + 8));
+            const zip64End = bytesAt(zip64EndAt, ZIP64_END_OF_CENTRAL_DIRECTORY_BYTES);
+            if (
+                zip64End.length < ZIP64_END_OF_CENTRAL_DIRECTORY_BYTES ||
+                zip64End.readUInt32LE(0) !== ZIP64_END_OF_CENTRAL_DIRECTORY_SIGNATURE
+            ) {
+                return undefined;
+            }
+            return {
+                offset: Number(zip64End.readBigUInt64LE(48)),
+                bytes: Number(zip64End.readBigUInt64LE(40)),
+                endsAt: zip64EndAt,
+            };
+        }
+        return { offset: tail.readUInt32LE(at + 16), bytes: tail.readUInt32LE(at + 12), endsAt: endAt };
+    }
+    return undefined;
+}
+
+/** The bytes of a central directory record with these field lengths (APPNOTE 4.3.12). Pure. */
+export function centralDirectoryRecordBytes(nameBytes: number, extraBytes: number, commentBytes: number): number {
+    return CENTRAL_DIRECTORY_RECORD_BYTES + nameBytes + extraBytes + commentBytes;
 }

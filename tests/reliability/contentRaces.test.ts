@@ -19,7 +19,7 @@ import type { SourceFile } from "../../provider/listing/sourceFiles";
 import type { LayerVersionInputs } from "../../provider/types";
 import { ZIP_COMPRESSION } from "../../provider/zip/zipWriter";
 import { emulatorForTest, provider, tempDir } from "../helpers/reliability";
-import { writeTree } from "../helpers/fileTrees";
+import { removeTempDirs, writeTree } from "../helpers/fileTrees";
 
 const ROUNDS = 40;
 
@@ -119,6 +119,7 @@ async function checkAndCreateOnce(
 
 describe("reliability: the content published is the content hashed, under races", function () {
     this.timeout(600_000);
+    after(removeTempDirs);
 
     // A small file rewritten without pause; a big one (streamed, stored) with pauses, so that some rounds do not race.
     for (const [label, size, pauseMs] of [

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as zlib from "node:zlib";
 import { expect } from "chai";
 import JSZip from "jszip";
 import { DIRECT_UPLOAD_MAX_ZIP_BYTES, UNZIPPED_MAX_BYTES } from "../../../provider/rules/limits";
@@ -32,6 +33,62 @@ function declareUncompressedSize(zipPath: string, size: number): void {
     bytes.writeUInt32LE(size, local + 22); // local file header: uncompressed size
     bytes.writeUInt32LE(size, central + 24); // central directory header: uncompressed size
     fs.writeFileSync(zipPath, bytes);
+}
+
+/**
+ * A zip written byte by byte, as a hostile or careless writer could: stored entries, each with the extra
+ * field given, and an end record whose count and directory offset can be set apart from the truth. With
+ * `decoy`, a directory of one harmless entry sits before the real one, and the end record points at it.
+ */
+function handMadeZip(
+    entries: Array<{ name: string; content?: string; extra?: Buffer; declaredSize?: number }>,
+    end: { count?: number; decoy?: boolean } = {},
+): string {
+    const u16 = (value: number) => Buffer.from([value & 0xff, (value >>> 8) & 0xff]);
+    const u32 = (value: number) => {
+        const bytes = Buffer.alloc(4);
+        bytes.writeUInt32LE(value >>> 0);
+        return bytes;
+    };
+    const central = (name: Buffer, content: Buffer, offset: number, extra: Buffer = Buffer.alloc(0), size = content.length) =>
+        Buffer.concat([
+            u32(0x02014b50), u16(0x031e), u16(20), u16(0), u16(0), u16(0), u16(0), u32(zlib.crc32(content)),
+            u32(content.length), u32(size), u16(name.length), u16(extra.length), u16(0), u16(0), u16(0),
+            u32((0o100644 << 16) >>> 0), u32(offset), name, extra,
+        ]); // prettier-ignore
+    const locals: Buffer[] = [];
+    const records: Buffer[] = [];
+    let offset = 0;
+    for (const entry of entries) {
+        const name = Buffer.from(entry.name);
+        const content = Buffer.from(entry.content ?? "x");
+        const local = Buffer.concat([
+            u32(0x04034b50), u16(20), u16(0), u16(0), u16(0), u16(0), u32(zlib.crc32(content)),
+            u32(content.length), u32(content.length), u16(name.length), u16(0), name, content,
+        ]); // prettier-ignore
+        records.push(central(name, content, offset, entry.extra, entry.declaredSize));
+        locals.push(local);
+        offset += local.length;
+    }
+    const decoy = end.decoy ? central(Buffer.from("safe.txt"), Buffer.from("x"), 0) : Buffer.alloc(0);
+    const directory = Buffer.concat(records);
+    const count = end.count ?? entries.length;
+    const endRecord = Buffer.concat([
+        u32(0x06054b50), u16(0), u16(0), u16(count), u16(count), u32(directory.length), u32(offset), u16(0),
+    ]); // prettier-ignore
+    const zipPath = path.join(tempDir("zipcheck-"), "hand-made.zip");
+    fs.writeFileSync(zipPath, Buffer.concat([...locals, decoy, directory, endRecord]));
+    return zipPath;
+}
+
+/** Info-ZIP's Unicode Path extra field (0x7075): `name` in place of the stored `stored`, which some extractors use. */
+function unicodePathField(stored: string, name: string): Buffer {
+    const data = Buffer.concat([Buffer.from([1]), Buffer.alloc(4), Buffer.from(name)]);
+    data.writeUInt32LE(zlib.crc32(Buffer.from(stored)), 1);
+    const header = Buffer.alloc(4);
+    header.writeUInt16LE(0x7075, 0);
+    header.writeUInt16LE(data.length, 2);
+    return Buffer.concat([header, data]);
 }
 
 async function sourceErrorOf(promise: Promise<unknown>): Promise<SourceError> {
@@ -99,6 +156,32 @@ describe("inspectZipFile", () => {
         const escaping = `nodejs/${"d".repeat(50_000)}/../../../evil.js`;
         const error = await sourceErrorOf(inspectZipFile(await writeZip({ ...files, [escaping]: "x" })));
         expect(error.message, "the last entry, in the last block").to.include(JSON.stringify(escaping));
+    });
+
+    it("refuses a zip whose end record hides entries that other unzip tools would extract", async () => {
+        const hidden = [{ name: "ok.txt" }, { name: "../evil.js" }];
+        expect((await inspectZipFile(handMadeZip(hidden.slice(0, 1)))).entryCount, "the honest writer").to.equal(1);
+        for (const [what, zipPath] of [
+            ["a count of 1 for 2 entries", handMadeZip(hidden, { count: 1 })],
+            // A 16-bit count that wrapped: some writers do this past 65,535 entries without zip64 records.
+            ["65,537 entries counted as 1", handMadeZip([...Array.from({ length: 65_536 }, (_, index) => ({ name: `f${index}` })), hidden[1]], { count: 1 })], // prettier-ignore
+            ["an offset that points at a decoy directory", handMadeZip(hidden, { decoy: true })],
+        ]) {
+            const error = await sourceErrorOf(inspectZipFile(zipPath));
+            expect(error.message, what).to.include("is not a consistent zip archive").and.include(zipPath);
+        }
+    });
+
+    it("judges an entry under its stored name and under its Unicode Path field, which extractors differ on", async () => {
+        const masked = handMadeZip([{ name: "../evil.js", extra: unicodePathField("../evil.js", "safe.js") }]);
+        expect((await sourceErrorOf(inspectZipFile(masked))).message).to.include(JSON.stringify("../evil.js"));
+        const unmasked = handMadeZip([{ name: "safe.js", extra: unicodePathField("safe.js", "../evil.js") }]);
+        expect((await sourceErrorOf(inspectZipFile(unmasked))).message).to.include(JSON.stringify("../evil.js"));
+        // A file to one reader and a folder (trailing "/") to another: its declared size still counts.
+        const halfFolder = handMadeZip([
+            { name: "big", declaredSize: UNZIPPED_MAX_BYTES + 1, extra: unicodePathField("big", "big/") },
+        ]);
+        expect((await sourceErrorOf(inspectZipFile(halfFolder))).message).to.include(String(UNZIPPED_MAX_BYTES + 1));
     });
 
     it("judges the unzipped size from what the zip declares, without inflating it", async () => {

@@ -6,6 +6,7 @@ import { expect } from "chai";
 import JSZip from "jszip";
 import {
     centralDirectoryRecord,
+    declaredDirectory,
     DEFLATED,
     endOfArchive,
     localFileHeader,
@@ -106,6 +107,26 @@ describe("zip records", () => {
         expect(count(65_534)).to.deep.equal({ zip64: false, read: 65_534 });
         expect(count(65_535)).to.deep.equal({ zip64: true, read: 65_535 });
     }).timeout(120_000);
+
+    it("read back where the end records say the central directory lies, with or without zip64 (pure)", () => {
+        const at = (archive: Buffer) => (position: number, length: number) =>
+            archive.subarray(position, position + length);
+        const directory = Buffer.alloc(300, 1);
+        for (const [entries, endRecordsBytes] of [
+            [3, 22],
+            [70_000, 56 + 20 + 22],
+        ]) {
+            // 1,000 bytes of entries, the directory, the end records, then a comment-free end.
+            const archive = Buffer.concat([Buffer.alloc(1000), directory, endOfArchive(entries, 1000, 300)]);
+            expect(archive.length).to.equal(1300 + endRecordsBytes);
+            expect(declaredDirectory(archive.length, at(archive)), `${entries} entries`).to.deep.equal({
+                offset: 1000,
+                bytes: 300,
+                endsAt: 1300,
+            });
+        }
+        expect(declaredDirectory(5000, at(Buffer.alloc(5000)))).to.equal(undefined);
+    });
 
     it("refuse entries and archives past 4 GiB, which a layer cannot hold, instead of writing wrong sizes", () => {
         const entry: ZipEntryRecord = {

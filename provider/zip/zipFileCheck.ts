@@ -29,6 +29,9 @@ export interface ZipFileSummary {
     unzippedBytes: number;
 }
 
+/** Info-ZIP's Unicode Path extra field: a second name for the entry, which some extractors prefer. */
+const UNICODE_PATH_FIELD = 0x7075;
+
 /** Bytes per block read: big enough that a read costs little per byte, small enough to keep a few. */
 const BLOCK_BYTES = 1024 * 1024;
 
@@ -66,10 +69,13 @@ export async function inspectZipFile(zipPath: string): Promise<ZipFileSummary> {
         let recordBytes = 0;
         await readEntries(zipPath, blocks, (entry) => {
             // Extractors differ on which name they use: the stored one, or Info-ZIP's Unicode Path field.
-            const names = new Set([
-                decodeFileName(entry.generalPurposeBitFlag, entry.fileName, [], true),
-                decodeFileName(entry.generalPurposeBitFlag, entry.fileName, entry.extraFields, true),
-            ]);
+            const stored = decodeFileName(entry.generalPurposeBitFlag, entry.fileName, [], true);
+            const names = entry.extraFields.some((field) => field.id === UNICODE_PATH_FIELD)
+                ? new Set([
+                      stored,
+                      decodeFileName(entry.generalPurposeBitFlag, entry.fileName, entry.extraFields, true),
+                  ])
+                : [stored];
             for (const name of names) {
                 const problem = escapeProblem(name);
                 if (problem) {

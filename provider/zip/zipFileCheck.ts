@@ -71,10 +71,7 @@ export async function inspectZipFile(zipPath: string): Promise<ZipFileSummary> {
             // Extractors differ on which name they use: the stored one, or Info-ZIP's Unicode Path field.
             const stored = decodeFileName(entry.generalPurposeBitFlag, entry.fileName, [], true);
             const names = entry.extraFields.some((field) => field.id === UNICODE_PATH_FIELD)
-                ? new Set([
-                      stored,
-                      decodeFileName(entry.generalPurposeBitFlag, entry.fileName, entry.extraFields, true),
-                  ])
+                ? [stored, decodeFileName(entry.generalPurposeBitFlag, entry.fileName, entry.extraFields, true)]
                 : [stored];
             for (const name of names) {
                 const problem = escapeProblem(name);
@@ -85,7 +82,7 @@ export async function inspectZipFile(zipPath: string): Promise<ZipFileSummary> {
                     );
                 }
             }
-            if (![...names].every((name) => name.endsWith("/"))) {
+            if (!names.every((name) => name.endsWith("/"))) {
                 entryCount++;
                 unzippedBytes += entry.uncompressedSize;
             }

@@ -178,28 +178,41 @@ export function declaredDirectory(
 ): DeclaredDirectory | undefined {
     const searched = Math.min(fileSize, ZIP64_LOCATOR_BYTES + END_OF_CENTRAL_DIRECTORY_BYTES + MAX_16);
     const tail = bytesAt(fileSize - searched, searched);
-    for (let at = searched - END_OF_CENTRAL_DIRECTORY_BYTES; at >= 0; at--) {
-        if (tail.readUInt32LE(at) !== END_OF_CENTRAL_DIRECTORY_SIGNATURE) continue;
-        const endAt = fileSize - searched + at;
-        const locatorAt = at - ZIP64_LOCATOR_BYTES;
-        if (locatorAt >= 0 && tail.readUInt32LE(locatorAt) === ZIP64_LOCATOR_SIGNATURE) {
-            const zip64EndAt = Number(tail.readBigUInt64LE(locatorAt + 8));
-            const zip64End = bytesAt(zip64EndAt, ZIP64_END_OF_CENTRAL_DIRECTORY_BYTES);
-            if (
-                zip64End.length < ZIP64_END_OF_CENTRAL_DIRECTORY_BYTES ||
-                zip64End.readUInt32LE(0) !== ZIP64_END_OF_CENTRAL_DIRECTORY_SIGNATURE
-            ) {
-                return undefined;
-            }
-            return {
-                offset: Number(zip64End.readBigUInt64LE(48)),
-                bytes: Number(zip64End.readBigUInt64LE(40)),
-                endsAt: zip64EndAt,
-            };
-        }
-        return { offset: tail.readUInt32LE(at + 16), bytes: tail.readUInt32LE(at + 12), endsAt: endAt };
+    const at = tail.lastIndexOf(
+        signatureBytes(END_OF_CENTRAL_DIRECTORY_SIGNATURE),
+        searched - END_OF_CENTRAL_DIRECTORY_BYTES,
+    );
+    if (at < 0) {
+        return undefined;
     }
-    return undefined;
+    const locatorAt = at - ZIP64_LOCATOR_BYTES;
+    if (locatorAt < 0 || tail.readUInt32LE(locatorAt) !== ZIP64_LOCATOR_SIGNATURE) {
+        return {
+            offset: tail.readUInt32LE(at + 16),
+            bytes: tail.readUInt32LE(at + 12),
+            endsAt: fileSize - searched + at,
+        };
+    }
+    const zip64EndAt = Number(tail.readBigUInt64LE(locatorAt + 8));
+    const zip64End = bytesAt(zip64EndAt, ZIP64_END_OF_CENTRAL_DIRECTORY_BYTES);
+    if (
+        zip64End.length < ZIP64_END_OF_CENTRAL_DIRECTORY_BYTES ||
+        zip64End.readUInt32LE(0) !== ZIP64_END_OF_CENTRAL_DIRECTORY_SIGNATURE
+    ) {
+        return undefined;
+    }
+    return {
+        offset: Number(zip64End.readBigUInt64LE(48)),
+        bytes: Number(zip64End.readBigUInt64LE(40)),
+        endsAt: zip64EndAt,
+    };
+}
+
+/** A record signature as it stands in the file (little-endian). Pure. */
+function signatureBytes(signature: number): Buffer {
+    const bytes = Buffer.alloc(4);
+    bytes.writeUInt32LE(signature);
+    return bytes;
 }
 
 /** The bytes of a central directory record with these field lengths (APPNOTE 4.3.12). Pure. */
